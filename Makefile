@@ -1,0 +1,73 @@
+# CISC Impervious Surface plugin. `make test` and `make demo` install everything they need
+# on a fresh Debian 12/13 or Ubuntu machine (QGIS from the distribution).
+SHELL := /bin/bash
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PLUGIN_NAME := cisc_impervious
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-rasterio python3-numpy \
+	python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools pyqt5-dev-tools
+QT_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
+PYTEST_ARGS ?=
+
+.PHONY: help setup system-deps venv test demo bench zip deploy lint translations clean
+
+help:
+	@echo "make test | demo | bench | zip | deploy | lint | translations | clean"
+
+# -- set-up ------------------------------------------------------------------
+system-deps: .system-deps.stamp
+.system-deps.stamp:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+# The venv sees the distribution's QGIS, GDAL and numpy; numpy is pinned to the system's
+# version so pip never "upgrades" it under the bindings built for it.
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: .system-deps.stamp requirements-dev.txt
+	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(SYSTEM_PYTHON) -c "import numpy; print('numpy==' + numpy.__version__)" > $(VENV)/constraints.txt
+	$(PYTHON) -m pip install -q --disable-pip-version-check -c $(VENV)/constraints.txt -r requirements-dev.txt
+	@touch $@
+
+setup: venv translations
+
+translations: .system-deps.stamp
+	@for ts in resources/i18n/*.ts; do [ -e "$$ts" ] || continue; \
+		lrelease -silent "$$ts" -qm "$${ts%.ts}.qm" || /usr/lib/qt5/bin/lrelease -silent "$$ts" -qm "$${ts%.ts}.qm"; done
+
+# -- the two main commands ---------------------------------------------------
+test: setup
+	mkdir -p /tmp/runtime-$$(id -u) && chmod 700 /tmp/runtime-$$(id -u)
+	$(QT_ENV) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+demo: setup
+	mkdir -p /tmp/runtime-$$(id -u) && chmod 700 /tmp/runtime-$$(id -u)
+	$(QT_ENV) $(PYTHON) -m demo_runner demo
+
+bench: setup
+	$(PYTHON) -m pip install -q --disable-pip-version-check -c $(VENV)/constraints.txt -r requirements-bench.txt
+	mkdir -p /tmp/runtime-$$(id -u) && chmod 700 /tmp/runtime-$$(id -u)
+	$(QT_ENV) $(PYTHON) -m benchmarks.run_benchmarks --data benchmarks/data --out benchmarks/RESULTS.md
+
+# -- packaging ---------------------------------------------------------------
+zip: setup
+	rm -rf zip_build && mkdir -p zip_build
+	cd zip_build && ../$(VENV)/bin/pb_tool zip --config ../pb_tool.cfg 2>/dev/null || true
+	$(PYTHON) -m tools.make_zip --out zip_build/$(PLUGIN_NAME).zip
+	@echo "Plugin zip: zip_build/$(PLUGIN_NAME).zip"
+
+deploy: zip
+	$(PYTHON) -m tools.deploy zip_build/$(PLUGIN_NAME).zip
+
+lint: venv
+	$(VENV)/bin/ruff check plugin tests benchmarks tools __init__.py
+
+clean:
+	rm -rf $(VENV) zip_build build .pytest_cache .hypothesis .system-deps.stamp resources/i18n/*.qm

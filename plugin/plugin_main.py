@@ -1,0 +1,158 @@
+"""The plugin object QGIS loads: CISC menu and toolbar, Processing provider, dock.
+
+GUI modules are imported when first used, so a missing optional dependency of one
+feature never stops the plugin from loading.
+"""
+
+from pathlib import Path
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QMenu, QMessageBox, QToolBar
+
+from .toolbelt.i18n import install_translator, remove_translator, tr
+from .toolbelt.log import attach_message_log, detach_message_log, get_logger
+
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+ICON_DIR = PLUGIN_DIR / "resources" / "icons"
+MENU_OBJECT_NAME = "mCiscImperviousMenu"
+TOOLBAR_OBJECT_NAME = "mCiscImperviousToolBar"
+
+log = get_logger("plugin")
+
+
+def plugin_icon(name: str = "cisc.svg") -> QIcon:
+    return QIcon(str(ICON_DIR / name))
+
+
+class CiscPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider = None
+        self.menu = None
+        self.toolbar = None
+        self.actions = {}
+        self.dock = None
+        self.layer_post_processors = []
+        install_translator()
+        attach_message_log()
+
+    # -- Processing -------------------------------------------------------
+    def initProcessing(self):  # noqa: N802 (QGIS API name)
+        from .processing.provider import CiscProvider
+
+        if self.provider is None:
+            provider = CiscProvider()
+            # addProvider() refuses (and deletes) a provider whose id is already registered
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
+            else:
+                log.warning("A Processing provider with id 'cisc' is already registered.")
+
+    # -- GUI ----------------------------------------------------------------
+    def initGui(self):  # noqa: N802 (QGIS API name)
+        self.initProcessing()
+        main_window = self.iface.mainWindow()
+
+        self.menu = QMenu(tr("CISC"), main_window)
+        self.menu.setObjectName(MENU_OBJECT_NAME)
+        self.toolbar = QToolBar(tr("CISC"), main_window)
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+        self.iface.addToolBar(self.toolbar)
+
+        self._add_action(
+            "add_layers", tr("Add CISC layers…"), self.show_add_layers_dialog, "cisc.svg", toolbar=True
+        )
+        self._add_action(
+            "dock", tr("Impervious surface statistics"), self.toggle_dock, "statistics.svg", toolbar=True
+        )
+        self.actions["dock"].setCheckable(True)
+        self._add_action(
+            "impervious_only", tr("Show impervious surface only"), self.style_impervious_only, "impervious.svg"
+        )
+        self.menu.addSeparator()
+        self._add_action("about", tr("About the CISC dataset…"), self.show_about, None)
+
+        menu_bar = main_window.menuBar()
+        help_menu = self.iface.helpMenu() if hasattr(self.iface, "helpMenu") else None
+        if help_menu is not None and help_menu.menuAction() in menu_bar.actions():
+            menu_bar.insertMenu(help_menu.menuAction(), self.menu)
+        else:
+            menu_bar.addMenu(self.menu)
+
+    def _add_action(self, key, text, slot, icon_name, toolbar=False):
+        icon = plugin_icon(icon_name) if icon_name and (ICON_DIR / icon_name).exists() else plugin_icon()
+        action = QAction(icon, text, self.iface.mainWindow())
+        action.setObjectName(f"mCisc_{key}")
+        action.triggered.connect(slot)
+        self.menu.addAction(action)
+        if toolbar:
+            self.toolbar.addAction(action)
+        self.actions[key] = action
+        return action
+
+    def unload(self):
+        if self.dock is not None:
+            self.dock.cancel_running_task()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        for action in self.actions.values():
+            action.triggered.disconnect()
+            if self.toolbar is not None:
+                self.toolbar.removeAction(action)
+            action.deleteLater()
+        self.actions = {}
+        if self.menu is not None:
+            self.menu.menuAction().setVisible(False)
+            self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
+            self.menu.deleteLater()
+            self.menu = None
+        if self.toolbar is not None:
+            self.iface.mainWindow().removeToolBar(self.toolbar)
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        detach_message_log()
+        remove_translator()
+
+    # -- Actions ------------------------------------------------------------
+    def show_add_layers_dialog(self):
+        from .gui.add_layers_dialog import AddLayersDialog
+
+        dialog = AddLayersDialog(self.iface, parent=self.iface.mainWindow())
+        dialog.exec()
+
+    def toggle_dock(self, checked=None):
+        from .gui.dock import StatisticsDock
+
+        if self.dock is None:
+            self.dock = StatisticsDock(self.iface, parent=self.iface.mainWindow())
+            self.dock.setObjectName("CiscStatisticsDock")
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.dock.visibilityChanged.connect(self.actions["dock"].setChecked)
+            self.dock.show()
+            return
+        self.dock.setVisible(not self.dock.isVisible())
+
+    def style_impervious_only(self):
+        from .layers.styling import apply_impervious_only_to_active_layer
+
+        apply_impervious_only_to_active_layer(self.iface)
+
+    def show_about(self):
+        from .core.dataset import CITATION, DOI, RECORD_URL
+
+        QMessageBox.information(
+            self.iface.mainWindow(),
+            tr("About the CISC dataset"),
+            tr(
+                "China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.\n\n"
+                "Cite: {citation}\nDOI: {doi}\nData: {url}\n\n"
+                "Vegetation and water are auxiliary classes whose reliability is not guaranteed "
+                "by the authors. A value of 0 is bare land only where the year's valid mask is set."
+            ).format(citation=CITATION, doi=DOI, url=RECORD_URL),
+        )

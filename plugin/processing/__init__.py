@@ -1,0 +1,1 @@
+"""Processing provider `cisc`: thin adapters onto plugin/core."""

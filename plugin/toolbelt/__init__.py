@@ -1,0 +1,1 @@
+"""Small QGIS-side helpers shared by the plugin: translation, logging, settings."""
