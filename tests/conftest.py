@@ -24,7 +24,8 @@ if not _link.exists() or _link.resolve() != REPO_ROOT:
     if _link.is_symlink() or _link.exists():
         _link.unlink()
     _link.symlink_to(REPO_ROOT, target_is_directory=True)
-for path in (str(_package_parent), str(REPO_ROOT), "/usr/share/qgis/python/plugins"):
+TESTS_DIR = Path(__file__).resolve().parent
+for path in (str(_package_parent), str(REPO_ROOT), str(TESTS_DIR), "/usr/share/qgis/python/plugins"):
     if path not in sys.path:
         sys.path.insert(0, path)
 

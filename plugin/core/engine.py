@@ -4,11 +4,13 @@ How a run goes:
 1. Each zone becomes runs of pixel centres on the first raster's grid (rasterize.Spans).
    Their lengths give every zone's count of pixel centres, inside the rasters or not.
 2. The grid is cut into strips one read block high; a strip is worked on by one thread and
-   only the blocks that some zone touches are read. Every block is cut into cells: a cell
-   wholly inside each zone present in it is counted once with fast whole-array counts; a
-   cell crossed by a boundary gets a per-pixel zone label and one bincount.
-3. Counts are integers summed per zone, so results do not depend on block size, cell size
-   or the number of threads.
+   only the blocks that some zone touches are read. A block wholly inside every zone present
+   in it is counted once with whole-array counts. In a block crossed by a boundary each
+   pixel's class (or transition) becomes a one in a counter packed into 64-bit words, and
+   one np.add.reduceat over the block's runs counts every class of every run at once: no
+   per-pixel zone raster is ever built.
+3. Counts are integers summed per zone, so results do not depend on block size or the
+   number of threads.
 
 Valid pixel: inside the raster, mask present and non-zero there, value 0..3. For change
 statistics a pixel must be valid in both years.
@@ -40,27 +42,45 @@ __all__ = [
 ]
 
 DEFAULT_BLOCK_SIZE = 512
-DEFAULT_CELL_SIZE = 256
 RASTER_FILL = 255  # read beyond a raster's edge: not a class, so invalid
 MASK_FILL = 0  # beyond a mask's edge: invalid
-BLOCKS_PER_READER = 32  # reopen readers this often so GDAL's block cache cannot grow with the raster
+# Readers are reopened after this many blocks: closing a dataset drops the blocks GDAL cached
+# for it, so the cache stays bounded (blocks x files x threads) whatever the raster's size.
+BLOCKS_PER_READER = 64
 OTHER_VALUE_MODES = ("invalid", "error")
 
-# class value -> code 0..3; every other value -> 4 (invalid)
-_CLASS_CODE_LUT = np.full(256, 4, dtype=np.uint8)
-_CLASS_CODE_LUT[:4] = np.arange(4, dtype=np.uint8)
-# (from code 0..4) * 5 + (to code 0..4) -> transition 4 * from + to, or 16 when either is invalid
-_TRANSITION_LUT = np.full(25, 16, dtype=np.uint8)
-for _a in range(4):
-    for _b in range(4):
-        _TRANSITION_LUT[_a * 5 + _b] = _a * 4 + _b
+# A year's pixel code: its class 0..3, or 16 or more when invalid (INVALID is or-ed in).
+# Then a class code is valid when below 4, and the transition code 4 * from + to is
+# 0..15 when both years are valid and 16 or more otherwise: no clamping pass is needed.
+INVALID = 16
+MAX_BLOCK_SIZE = 4096
+
+
+def _packed_luts(code_count: int, bits: int):
+    """Lookup tables code -> 64-bit words holding one `bits`-wide counter per valid code.
+
+    Summing the words of a run's pixels counts each code of the run in its own counter;
+    codes code_count and above (invalid) add nothing."""
+    per_word = 64 // bits
+    luts = []
+    for first in range(0, code_count, per_word):
+        lut = np.zeros(256, dtype=np.uint64)
+        for code in range(first, min(first + per_word, code_count)):
+            lut[code] = np.uint64(1) << np.uint64(bits * (code - first))
+        luts.append(lut)
+    return luts
+
+
+# classes: four 16-bit counters in one word; transitions: sixteen 8-bit counters in two
+# words, so runs are cut to at most 255 pixels for them
+_PACKING = {4: (16, _packed_luts(4, 16)), 16: (8, _packed_luts(16, 8))}
 
 
 @dataclass
 class _Year:
     raster: GridInfo
     mask: Optional[GridInfo]
-    class_lut: np.ndarray  # raster value -> code 0..4, nodata tag folded in
+    class_lut: np.ndarray  # raster value -> class 0..3 or INVALID, nodata tag folded in
 
 
 # -- public API -------------------------------------------------------------------
@@ -74,7 +94,6 @@ def zonal_statistics(
     feedback: Optional[EngineFeedback] = None,
     threads: Optional[int] = None,
     block_size: Optional[int] = None,
-    cell_size: Optional[int] = None,
     other_values: str = "invalid",
 ) -> List[dict]:
     """Class areas of valid pixels per zone; one dict per zone with the keys of ZONAL_FIELDS.
@@ -84,7 +103,7 @@ def zonal_statistics(
     feedback = feedback or EngineFeedback()
     raster = check_cisc_raster(raster_path)
     year = _prepare_year(raster, mask_path, feedback)
-    run = _StatisticsRun([year], zones, 4, feedback, threads, block_size, cell_size, other_values)
+    run = _StatisticsRun([year], zones, 4, feedback, threads, block_size, other_values)
     counts, totals = run.execute()
     pixel_km2 = _pixel_km2(raster)
     return [_zonal_row(counts[index], totals[index], pixel_km2) for index in range(len(totals))]
@@ -100,7 +119,6 @@ def change_statistics(
     feedback: Optional[EngineFeedback] = None,
     threads: Optional[int] = None,
     block_size: Optional[int] = None,
-    cell_size: Optional[int] = None,
     other_values: str = "invalid",
 ) -> List[dict]:
     """Transitions between two years per zone, over pixels valid in both; keys of CHANGE_FIELDS."""
@@ -109,7 +127,7 @@ def change_statistics(
     second = check_cisc_raster(to_path)
     require_same_grid(first, second)
     years = [_prepare_year(first, from_mask, feedback), _prepare_year(second, to_mask, feedback)]
-    run = _StatisticsRun(years, zones, 16, feedback, threads, block_size, cell_size, other_values)
+    run = _StatisticsRun(years, zones, 16, feedback, threads, block_size, other_values)
     counts, totals = run.execute()
     pixel_km2 = _pixel_km2(first)
     return [_change_row(counts[index], pixel_km2) for index in range(len(totals))]
@@ -117,7 +135,7 @@ def change_statistics(
 
 def zone_pixel_counts(zones: Sequence, geotransform) -> np.ndarray:
     """Pixel centres inside each zone on the grid of geotransform (no raster read)."""
-    return np.array([geometry_spans(zone, geotransform).pixel_count for zone in zones], dtype=np.int64)
+    return np.array([spans.pixel_count for spans in _zone_spans(zones, geotransform)], dtype=np.int64)
 
 
 # -- rows ---------------------------------------------------------------------------
@@ -166,7 +184,8 @@ def _change_row(transition_counts: np.ndarray, pixel_km2: float) -> dict:
 
 
 def _prepare_year(raster: GridInfo, mask_path: Optional[str], feedback: EngineFeedback) -> _Year:
-    lut = _CLASS_CODE_LUT.copy()
+    lut = np.full(256, INVALID, dtype=np.uint8)
+    lut[:4] = np.arange(4, dtype=np.uint8)
     nodata = raster.nodata
     if nodata is not None and float(nodata).is_integer() and 0 <= nodata <= 255:
         if nodata <= 3:
@@ -175,7 +194,7 @@ def _prepare_year(raster: GridInfo, mask_path: Optional[str], feedback: EngineFe
                 "the tag is ignored and the valid mask alone decides which pixels are valid."
             )
         else:
-            lut[int(nodata)] = 4
+            lut[int(nodata)] = INVALID
     mask = None
     if mask_path:
         mask = check_mask(mask_path, raster)
@@ -202,7 +221,7 @@ def _zone_spans(zones: Sequence, geotransform) -> List[Spans]:
 
 
 class _StatisticsRun:
-    def __init__(self, years, zones, code_count, feedback, threads, block_size, cell_size, other_values):
+    def __init__(self, years, zones, code_count, feedback, threads, block_size, other_values):
         if other_values not in OTHER_VALUE_MODES:
             raise ValueError(f"other_values must be one of {OTHER_VALUE_MODES}")
         self.years: List[_Year] = years
@@ -210,16 +229,15 @@ class _StatisticsRun:
         self.code_count = code_count  # 4 classes or 16 transitions; code_count itself = invalid
         self.feedback = feedback
         self.threads = max(1, int(threads or os.cpu_count() or 1))
-        tile_w, tile_h = self.target.block_size
-        natural = tile_w if tile_w == tile_h and 64 <= tile_w <= 4096 else DEFAULT_BLOCK_SIZE
-        self.block_size = int(block_size or natural)
-        self.cell_size = int(min(cell_size or DEFAULT_CELL_SIZE, self.block_size))
-        if self.block_size < 1 or self.cell_size < 1:
-            raise ValueError("block and cell sizes must be positive")
+        self.block_size = int(block_size or _natural_block_size(self.target))
+        if not 1 <= self.block_size <= MAX_BLOCK_SIZE:
+            raise ValueError(f"block_size must be within 1..{MAX_BLOCK_SIZE}")
         self.strict = other_values == "error"
         self.cancel_event = threading.Event()
         self.other_value_pixels = 0
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._reader_sets = []
         self.zones = _zone_spans(zones, self.target.geotransform)
         self.zone_count = len(self.zones)
 
@@ -266,13 +284,16 @@ class _StatisticsRun:
             f"Counting {self.zone_count} zone(s) over {len(strips)} strip(s) of {size}-pixel blocks "
             f"on {min(self.threads, max(1, len(strips)))} thread(s)."
         )
-        if self.threads == 1 or len(strips) <= 1:
-            for done, strip in enumerate(strips, start=1):
-                self._check_cancel()
-                self._add(counts, self._process_strip(*strip))
-                self.feedback.set_progress(100.0 * done / len(strips))
-        else:
-            self._run_threads(strips, counts)
+        try:
+            if self.threads == 1 or len(strips) <= 1:
+                for done, strip in enumerate(strips, start=1):
+                    self._check_cancel()
+                    self._add(counts, self._process_strip(*strip))
+                    self.feedback.set_progress(100.0 * done / len(strips))
+            else:
+                self._run_threads(strips, counts)
+        finally:
+            self._close_all_readers()
         if self.other_value_pixels:
             self.feedback.warning(
                 f"{self.other_value_pixels} pixel(s) in the blocks read hold values other than the "
@@ -363,46 +384,54 @@ class _StatisticsRun:
         zone_ids, rows, starts, ends = pieces
         size = self.block_size
         block_col, zone_ids, rows, starts, ends = _split_at_multiples(zone_ids, rows, starts, ends, size)
-        order = np.argsort(block_col, kind="stable")
+        # sorted by block, row and column: runs of a block come in reading order
+        order = np.lexsort((starts, rows, block_col))
         block_col, zone_ids, rows, starts, ends = (
             block_col[order], zone_ids[order], rows[order], starts[order], ends[order]
         )
+        # runs of one zone never overlap, so an overlap means overlapping zones
+        overlap = (block_col[1:] == block_col[:-1]) & (rows[1:] == rows[:-1]) & (starts[1:] < ends[:-1])
+        overlapping_blocks = set(block_col[1:][overlap].tolist())
         boundaries = np.flatnonzero(np.diff(block_col)) + 1
         groups = np.split(np.arange(block_col.size), boundaries)
         col0, _, col1, _ = self.region
         strip_counts = np.zeros((self.zone_count, self.code_count), dtype=np.int64)
-        touched = np.zeros(self.zone_count, dtype=bool)
-        readers = None
-        try:
-            for number, group in enumerate(groups):
-                if self.cancel_event.is_set():
-                    return None
-                if number % BLOCKS_PER_READER == 0:
-                    # fresh readers drop the blocks GDAL cached for the previous ones
-                    _close_readers(readers)
-                    readers = self._open_readers()
-                index = int(block_col[group[0]])
-                window_col0 = max(index * size, col0)
-                window_col1 = min((index + 1) * size, col1)
-                window = (window_col0, row_start, window_col1 - window_col0, row_stop - row_start)
-                codes = self._read_codes(readers, window)
-                if codes is None:
-                    touched[zone_ids[group]] = True  # counted: no valid pixel in this block
-                    continue
-                self._count_block(
-                    codes,
-                    window,
-                    zone_ids[group],
-                    rows[group] - row_start,
-                    starts[group] - window_col0,
-                    ends[group] - window_col0,
-                    strip_counts,
-                )
-                touched[zone_ids[group]] = True
-        finally:
-            _close_readers(readers)
-        zones_touched = np.flatnonzero(touched)
-        return zones_touched, strip_counts[zones_touched]
+        reader_set = self._thread_readers()
+        for group in groups:
+            if self.cancel_event.is_set():
+                return None
+            index = int(block_col[group[0]])
+            window_col0 = max(index * size, col0)
+            window_col1 = min((index + 1) * size, col1)
+            window = (window_col0, row_start, window_col1 - window_col0, row_stop - row_start)
+            codes = self._read_codes(reader_set.next_block(), window)
+            if codes is None:
+                continue  # no valid pixel in this block
+            self._count_block(
+                codes,
+                index in overlapping_blocks,
+                zone_ids[group],
+                rows[group] - row_start,
+                starts[group] - window_col0,
+                ends[group] - window_col0,
+                strip_counts,
+            )
+        zones_in_strip = np.unique(zone_ids)
+        return zones_in_strip, strip_counts[zones_in_strip]
+
+    def _thread_readers(self) -> "_ReaderSet":
+        reader_set = getattr(self._local, "readers", None)
+        if reader_set is None:
+            reader_set = self._local.readers = _ReaderSet(self._open_readers)
+            with self._lock:
+                self._reader_sets.append(reader_set)
+        return reader_set
+
+    def _close_all_readers(self):
+        with self._lock:
+            for reader_set in self._reader_sets:
+                reader_set.close()
+            self._reader_sets.clear()
 
     def _open_readers(self):
         readers = []
@@ -417,31 +446,34 @@ class _StatisticsRun:
         or None when no pixel of the window is valid."""
         year_codes = []
         for year, (raster_reader, mask_reader) in zip(self.years, readers):
-            valid = None
+            invalid = None
             if mask_reader is not None:
                 mask = mask_reader.read_window(*window, fill=MASK_FILL)
-                valid = mask != 0
+                invalid = mask == 0
                 if year.mask.nodata is not None and year.mask.nodata != 0:
-                    valid &= mask != year.mask.nodata
-                if not valid.any():
+                    invalid |= mask == year.mask.nodata
+                if invalid.all():
                     return None
-                if valid.all():
-                    valid = None
-            values = raster_reader.read_window(*window, fill=RASTER_FILL)
-            values = self._as_uint8(values, year.raster)
-            codes = year.class_lut[values]
-            if valid is not None:
-                codes[~valid] = 4
-            self._check_other_values(values, codes, year, valid)
+                if not invalid.any():
+                    invalid = None
+            values = self._as_uint8(raster_reader.read_window(*window, fill=RASTER_FILL))
+            if values.max() <= 3:
+                codes = values  # the usual case: nothing but class values, no lookup needed
+            else:
+                self._check_other_values(values, year, invalid)
+                codes = year.class_lut[values]
+            if invalid is not None:
+                # or-ing 16 in is far faster than np.where with an irregular mask
+                codes |= invalid.view(np.uint8) << np.uint8(4)
             year_codes.append(codes)
         if len(year_codes) == 1:
             return year_codes[0]
-        combined = year_codes[0] * np.uint8(5)
-        combined += year_codes[1]
-        return _TRANSITION_LUT[combined]
+        transitions = year_codes[0] * np.uint8(4)
+        transitions += year_codes[1]
+        return transitions
 
     @staticmethod
-    def _as_uint8(values, info):
+    def _as_uint8(values):
         if values.dtype == np.uint8:
             return values
         out_of_range = (values < 0) | (values > 255)
@@ -449,14 +481,12 @@ class _StatisticsRun:
         values[out_of_range] = 255
         return values
 
-    def _check_other_values(self, values, codes, year, valid):
-        if values.max() <= 3:
-            return
+    def _check_other_values(self, values, year, invalid):
         other = values > 3
         if year.raster.nodata is not None and 3 < year.raster.nodata <= 255:
             other &= values != np.uint8(year.raster.nodata)
-        if valid is not None:
-            other &= valid
+        if invalid is not None:
+            other &= ~invalid
         count = int(np.count_nonzero(other))
         if not count:
             return
@@ -470,78 +500,95 @@ class _StatisticsRun:
             self.other_value_pixels += count
 
     # -- counting ---------------------------------------------------------------------
-    def _count_block(self, codes, window, zone_ids, rows, starts, ends, out):
+    def _count_block(self, codes, overlapping, zone_ids, rows, starts, ends, out):
+        """Add the block's counts per zone to out; runs come sorted by row and column."""
         height, width = codes.shape
-        cell = self.cell_size
-        cell_col, zone_ids, rows, starts, ends = _split_at_multiples(zone_ids, rows, starts, ends, cell)
-        cell_row = rows // cell
-        cells_across = (width + cell - 1) // cell
-        cell_index = cell_row * cells_across + cell_col
-        order = np.argsort(cell_index, kind="stable")
-        cell_index, zone_ids, rows, starts, ends = (
-            cell_index[order], zone_ids[order], rows[order], starts[order], ends[order]
-        )
-        boundaries = np.flatnonzero(np.diff(cell_index)) + 1
-        for group in np.split(np.arange(cell_index.size), boundaries):
-            index = int(cell_index[group[0]])
-            r0 = (index // cells_across) * cell
-            c0 = (index % cells_across) * cell
-            r1, c1 = min(r0 + cell, height), min(c0 + cell, width)
-            view = codes[r0:r1, c0:c1]
-            self._count_cell(
-                view, zone_ids[group], rows[group] - r0, starts[group] - c0, ends[group] - c0, out
-            )
-
-    def _count_cell(self, view, zone_ids, rows, starts, ends, out):
-        height, width = view.shape
+        covering = _zones_covering(zone_ids, rows, starts, ends, height, width)
+        if covering is not None:
+            out[covering] += self._code_counts(codes)
+            return
+        bits, luts = _PACKING[self.code_count]
+        if bits < 16:
+            _, zone_ids, rows, starts, ends = _split_at_multiples(zone_ids, rows, starts, ends, (1 << bits) - 1)
         present, local = np.unique(zone_ids, return_inverse=True)
-        full_rows = np.bincount(local[(starts == 0) & (ends == width)], minlength=present.size)
-        if np.all(full_rows == height):
-            out[present] += self._class_counts(view)
-            return
-        if _overlapping(rows, starts, ends):
-            for number, zone in enumerate(present):
+        flat_codes = codes.ravel()
+        words = [lut[flat_codes] for lut in luts]
+        flat_starts = rows * width + starts
+        flat_ends = rows * width + ends
+        if overlapping:
+            # runs of one zone never overlap: count zone by zone
+            for number in range(present.size):
                 mine = local == number
-                out[zone] += self._labelled_counts(view, np.zeros(mine.sum(), dtype=np.int64),
-                                                   rows[mine], starts[mine], ends[mine], 1)[0]
+                out[present[number]] += self._run_sums(
+                    words, bits, flat_starts[mine], flat_ends[mine], np.zeros(mine.sum(), np.int64), 1
+                )[0]
             return
-        out[present] += self._labelled_counts(view, local, rows, starts, ends, present.size)
+        out[present] += self._run_sums(words, bits, flat_starts, flat_ends, local, present.size)
 
-    def _class_counts(self, view):
-        codes = self.code_count
-        if codes == 4:
+    def _run_sums(self, words, bits, flat_starts, flat_ends, local, zone_count):
+        """Per-zone code counts from the packed words over disjoint, sorted runs [start, end)."""
+        bounds = np.empty(2 * flat_starts.size, dtype=np.int64)
+        bounds[0::2] = flat_starts
+        bounds[1::2] = flat_ends
+        if bounds[-1] == words[0].size:
+            # reduceat's last segment runs to the end of the array anyway
+            bounds = bounds[:-1]
+        field_mask = np.uint64((1 << bits) - 1)
+        per_word = 64 // bits
+        counts = np.zeros((zone_count, self.code_count), dtype=np.int64)
+        for word_index, word in enumerate(words):
+            # even segments are the runs; odd ones are the gaps between them, ignored
+            run_sums = np.add.reduceat(word, bounds)[0::2]
+            first = word_index * per_word
+            for code in range(first, min(first + per_word, self.code_count)):
+                field = (run_sums >> np.uint64(bits * (code - first))) & field_mask
+                counts[:, code] = np.bincount(local, weights=field, minlength=zone_count)
+        return counts
+
+    def _code_counts(self, codes):
+        """Counts of each valid code in a block (whole-array counts, the fast path)."""
+        if self.code_count == 4:
             counts = np.empty(4, dtype=np.int64)
-            counts[1] = np.count_nonzero(view == 1)
-            counts[2] = np.count_nonzero(view == 2)
-            counts[3] = np.count_nonzero(view == 3)
-            counts[0] = np.count_nonzero(view == 0)
+            for code in range(4):
+                counts[code] = np.count_nonzero(codes == code)
             return counts
-        return np.bincount(view.ravel(), minlength=codes + 1)[:codes]
-
-    def _labelled_counts(self, view, local, rows, starts, ends, zone_count):
-        """Counts per zone in a cell crossed by boundaries: label each pixel with its zone
-        (runs do not overlap here), then one bincount over label and code."""
-        height, width = view.shape
-        opened = np.zeros((height, width + 1), dtype=np.int32)
-        closed = np.zeros((height, width + 1), dtype=np.int32)
-        opened[rows, starts] = local + 1
-        closed[rows, ends] = local + 1
-        labels = np.cumsum(opened[:, :width] - closed[:, :width], axis=1, dtype=np.int32)
-        stride = self.code_count + 1
-        labels *= stride
-        labels += view
-        counts = np.bincount(labels.ravel(), minlength=(zone_count + 1) * stride)
-        return counts.reshape(zone_count + 1, stride)[1:, : self.code_count]
+        return _histogram(codes, self.code_count)
 
 
-def _overlapping(rows, starts, ends) -> bool:
-    """Whether runs of different zones overlap (runs of one zone never do)."""
-    if rows.size < 2:
-        return False
-    order = np.lexsort((starts, rows))
-    rows, starts, ends = rows[order], starts[order], ends[order]
-    same_row = rows[1:] == rows[:-1]
-    return bool(np.any(same_row & (starts[1:] < ends[:-1])))
+def _histogram(codes: np.ndarray, code_count: int) -> np.ndarray:
+    """Counts of codes 0..code_count-1 in a uint8 array.
+
+    Counting pixel pairs (the array seen as uint16) halves bincount's work; each code is
+    then counted from the pair table's row (first of a pair) and column (second)."""
+    flat = codes.ravel()
+    if flat.size % 2:
+        return np.bincount(flat, minlength=256)[:code_count]
+    pairs = np.bincount(flat.view(np.uint16), minlength=65536).reshape(256, 256)
+    if np.little_endian:
+        second, first = pairs.sum(axis=1), pairs.sum(axis=0)
+    else:
+        first, second = pairs.sum(axis=1), pairs.sum(axis=0)
+    return (first + second)[:code_count]
+
+
+def _natural_block_size(info: GridInfo) -> int:
+    """The raster's tile size (or a divisor of it) so that each block read decodes whole tiles."""
+    tile_w, tile_h = info.block_size
+    if tile_w != tile_h or tile_w < 64:
+        return DEFAULT_BLOCK_SIZE
+    size = tile_w
+    while size > MAX_BLOCK_SIZE:
+        size //= 2
+    return size
+
+
+def _zones_covering(zone_ids, rows, starts, ends, height, width):
+    """The zones present in a block if each covers all of it, else None."""
+    if not np.all((starts == 0) & (ends == width)):
+        return None
+    # runs of one zone never overlap, so a zone covers the block when it has a full run in every row
+    present, per_zone = np.unique(zone_ids, return_counts=True)
+    return present if np.all(per_zone == height) else None
 
 
 def _split_at_multiples(zone_ids, rows, starts, ends, unit):
@@ -557,6 +604,27 @@ def _split_at_multiples(zone_ids, rows, starts, ends, unit):
     new_starts = np.maximum(starts[source], index * unit)
     new_ends = np.minimum(ends[source], (index + 1) * unit)
     return index, zone_ids[source], rows[source], new_starts, new_ends
+
+
+class _ReaderSet:
+    """The readers one thread uses, reopened every BLOCKS_PER_READER blocks."""
+
+    def __init__(self, open_readers):
+        self._open_readers = open_readers
+        self._readers = None
+        self._blocks = 0
+
+    def next_block(self):
+        if self._readers is None or self._blocks >= BLOCKS_PER_READER:
+            self.close()
+            self._readers = self._open_readers()
+        self._blocks += 1
+        return self._readers
+
+    def close(self):
+        _close_readers(self._readers)
+        self._readers = None
+        self._blocks = 0
 
 
 def _close_readers(readers):

@@ -87,7 +87,10 @@ def geometry_from_wkb(wkb) -> Optional[object]:
         wkb = wkb.tobytes()
     if len(wkb) == 0:
         return None
-    geometry = ogr.CreateGeometryFromWkb(bytes(wkb))
+    try:
+        geometry = ogr.CreateGeometryFromWkb(bytes(wkb))
+    except RuntimeError:
+        geometry = None
     if geometry is None:
         raise CiscError("A zone geometry could not be read (invalid WKB).")
     return geometry
