@@ -151,7 +151,7 @@ def _part_spans(rings: Sequence[np.ndarray], geotransform) -> Spans:
         return empty_spans()
     # a crossing at x starts or ends the run at the first pixel whose centre lies beyond x
     columns = np.floor(np.concatenate(all_xs) + 0.5).astype(SPAN_DTYPE)
-    order = np.lexsort((columns, rows))
+    order = np.argsort(_row_major_key(rows, columns), kind="stable")
     rows, columns = rows[order], columns[order]
     # the half-open crossing rule gives every row an even number of crossings
     rows, starts, ends = rows[0::2], columns[0::2], columns[1::2]
@@ -159,11 +159,16 @@ def _part_spans(rings: Sequence[np.ndarray], geotransform) -> Spans:
     return Spans(rows[keep], starts[keep], ends[keep])
 
 
+def _row_major_key(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """One int64 per (row, column) that sorts like the pair: one argsort instead of a lexsort."""
+    return (rows - rows.min()) * (np.int64(columns.max()) - columns.min() + 1) + (columns - columns.min())
+
+
 def merge_spans(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Spans:
     """Union of runs: sorted by row and column, overlapping or touching runs joined."""
     if rows.size == 0:
         return empty_spans()
-    order = np.lexsort((starts, rows))
+    order = np.argsort(_row_major_key(rows, starts), kind="stable")
     rows, starts, ends = rows[order], starts[order], ends[order]
     # running maximum of ends within each row, rows kept apart by a large offset
     span_of_row = np.int64(1) << 40
