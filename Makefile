@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 PLUGIN_NAME := cisc_impervious
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-rasterio python3-numpy \
-	python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools pyqt5-dev-tools
+	python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools pyqt5-dev-tools zip
 QT_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 PYTEST_ARGS ?=
 
@@ -49,7 +49,7 @@ test: setup
 
 demo: setup
 	mkdir -p /tmp/runtime-$$(id -u) && chmod 700 /tmp/runtime-$$(id -u)
-	$(QT_ENV) $(PYTHON) -m demo_runner demo
+	$(QT_ENV) $(PYTHON) -m tools.demo --out demo
 
 bench: setup
 	$(PYTHON) -m pip install -q --disable-pip-version-check -c $(VENV)/constraints.txt -r requirements-bench.txt
@@ -57,14 +57,18 @@ bench: setup
 	$(QT_ENV) $(PYTHON) -m benchmarks.run_benchmarks --data benchmarks/data --out benchmarks/RESULTS.md
 
 # -- packaging ---------------------------------------------------------------
+# pb_tool stages the files listed in pb_tool.cfg in zip_build/stage and zips them without
+# caches; tools/check_zip.py then refuses a zip with build tooling, tests or caches inside.
 zip: setup
-	rm -rf zip_build && mkdir -p zip_build
-	cd zip_build && ../$(VENV)/bin/pb_tool zip --config ../pb_tool.cfg 2>/dev/null || true
-	$(PYTHON) -m tools.make_zip --out zip_build/$(PLUGIN_NAME).zip
-	@echo "Plugin zip: zip_build/$(PLUGIN_NAME).zip"
+	rm -rf zip_build && mkdir -p zip_build/stage
+	$(VENV)/bin/pb_tool zip --config_file pb_tool.cfg --quick --no-docs --plugin_path zip_build/stage
+	mv $(PLUGIN_NAME).zip zip_build/
+	$(PYTHON) -m tools.check_zip zip_build/$(PLUGIN_NAME).zip
 
-deploy: zip
-	$(PYTHON) -m tools.deploy zip_build/$(PLUGIN_NAME).zip
+# Into the user's default QGIS profile (what `make deploy` is for); restart QGIS or use
+# Plugin Reloader afterwards.
+deploy: setup
+	$(VENV)/bin/pb_tool deploy --config_file pb_tool.cfg --no-confirm --no-docs
 
 lint: venv
 	$(VENV)/bin/ruff check plugin tests benchmarks tools __init__.py
