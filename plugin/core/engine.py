@@ -302,30 +302,27 @@ class _StatisticsRun:
         return counts, totals
 
     def _run_threads(self, strips, counts):
+        queue_length = 2 * self.threads  # keeps cores busy while few results wait in memory
+        strip_iter = iter(strips)
         pending = set()
         done = 0
-        strip_iter = iter(strips)
         with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="cisc-stats") as pool:
             try:
-                # a few strips queued per thread keeps cores busy while results stay few in memory
-                for strip in strip_iter:
-                    pending.add(pool.submit(self._process_strip, *strip))
-                    if len(pending) >= 2 * self.threads:
-                        break
-                while pending:
+                while True:
+                    self._check_cancel()
+                    for strip in strip_iter:
+                        pending.add(pool.submit(self._process_strip, *strip))
+                        if len(pending) >= queue_length:
+                            break
+                    if not pending:
+                        return
                     finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    if self.feedback.is_cancelled():
-                        self.cancel_event.set()
                     for future in finished:
                         self._add(counts, future.result())
                         done += 1
                         self.feedback.set_progress(100.0 * done / len(strips))
-                        if not self.cancel_event.is_set():
-                            for strip in strip_iter:
-                                pending.add(pool.submit(self._process_strip, *strip))
-                                break
-                self._check_cancel()
             except BaseException:
+                # running strips stop at their next block; queued ones never start
                 self.cancel_event.set()
                 for future in pending:
                     future.cancel()
