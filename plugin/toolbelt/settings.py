@@ -23,6 +23,11 @@ class PluginSettings:
     low_valid_threshold_pct: float = 50.0
     top_n_chart: int = 15
     last_export_folder: str = ""
+    dock_analysis: str = "change"  # "2020" | "2022" | "both" | "change"
+    dock_source: str = "layers"  # "layers" | "folder"
+    dock_folder: str = ""
+    dock_add_layer: bool = True
+    dock_join: bool = False
     # Engine
     threads: int = 0  # 0: all cores
 

@@ -1,0 +1,1 @@
+"""Dialogs and docks of the plugin."""

@@ -1,0 +1,186 @@
+"""A ready-to-open QGIS project of the CISC layers (used by `make demo` for demo/cisc_demo.qgz)."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Sequence
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateTransform,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+    QgsReferencedRectangle,
+    QgsVectorLayer,
+)
+
+from ..core import dataset, sources
+from ..core.errors import CiscError
+from . import loader, style_files
+from .style_files import STYLES_DIR
+
+EXTRA_GROUP_NAME = "Statistics"
+_RASTER_EXTENSIONS = (".tif", ".tiff", ".vrt", ".img", ".asc")
+
+
+def _folder_of(sample_set_or_folder) -> str:
+    folder = getattr(sample_set_or_folder, "folder", sample_set_or_folder)
+    return os.fspath(folder)
+
+
+def _extra_layers(path: str):
+    """Layers of one extra file: a raster, or every vector layer of a GeoPackage/shapefile/…"""
+    name = os.path.splitext(os.path.basename(path))[0]
+    if path.lower().endswith(_RASTER_EXTENSIONS):
+        layer = QgsRasterLayer(path, name, "gdal")
+        return [layer] if layer.isValid() else []
+    layer = QgsVectorLayer(path, name, "ogr")
+    if not layer.isValid():
+        return []
+    sublayers = layer.dataProvider().subLayers() if layer.dataProvider() is not None else []
+    if len(sublayers) <= 1:
+        return [layer]
+    layers = []
+    separator = QgsVectorLayer.SUBLAYER_SEPARATOR if hasattr(QgsVectorLayer, "SUBLAYER_SEPARATOR") else "!!::!!"
+    for entry in sublayers:
+        parts = entry.split(separator)
+        if len(parts) < 2:
+            continue
+        sub = QgsVectorLayer(f"{path}|layername={parts[1]}", parts[1], "ogr")
+        if sub.isValid():
+            layers.append(sub)
+    return layers or [layer]
+
+
+_SHARE_FIELDS = ("imperv_pct", "growth_pct", "share_pct")
+
+
+def _style_vector_extra(layer) -> bool:
+    """Polygons of statistics: outlines only (the CISC map stays visible), or, for a layer with an
+    impervious share, a graduated style (returns True: then it starts hidden, one click away)."""
+    from qgis.core import (
+        QgsClassificationQuantile,
+        QgsFillSymbol,
+        QgsGradientColorRamp,
+        QgsGraduatedSymbolRenderer,
+        QgsSingleSymbolRenderer,
+        QgsWkbTypes,
+    )
+    from qgis.PyQt.QtGui import QColor
+
+    if layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
+        return False
+    names = layer.fields().names()
+    label = "name" if "name" in names else None
+    share = next((f for f in _SHARE_FIELDS if f in names), None)
+    if share is not None:
+        renderer = QgsGraduatedSymbolRenderer(share)
+        renderer.setSourceSymbol(QgsFillSymbol.createSimple({"outline_color": "40,40,40,255", "outline_width": "0.3"}))
+        renderer.setSourceColorRamp(QgsGradientColorRamp(QColor("#fee5d9"), QColor("#a50f15")))
+        renderer.setClassificationMethod(QgsClassificationQuantile())
+        renderer.updateClasses(layer, 5)
+        layer.setRenderer(renderer)
+    else:
+        layer.setRenderer(
+            QgsSingleSymbolRenderer(
+                QgsFillSymbol.createSimple(
+                    {"color": "0,0,0,0", "outline_color": "40,40,40,255", "outline_width": "0.4"}
+                )
+            )
+        )
+    if label:
+        tip = f'<b>[% "{label}" %]</b>' + (f'<br/>{share}: [% round("{share}", 2) %]' if share else "")
+        layer.setMapTipTemplate(tip)
+    return share is not None
+
+
+def _style_extra(layer) -> bool:
+    """Style a statistics output; True when it should start hidden (it would cover the CISC map).
+
+    Rasters named like a shipped style (resources/styles/change_map.qml, impervious_fraction.qml)
+    get it, unless a sidecar <name>.qml next to the file was already loaded by QGIS.
+    """
+    if isinstance(layer, QgsVectorLayer):
+        return _style_vector_extra(layer)
+    source = layer.source().split("|")[0]
+    if os.path.exists(os.path.splitext(source)[0] + ".qml"):
+        return True
+    name = os.path.basename(source).lower()
+    for qml in sorted(STYLES_DIR.glob("*.qml"), key=lambda p: -len(p.stem)):
+        if qml.name in style_files.STYLE_FILES.values():
+            continue
+        if qml.stem.lower() in name:
+            layer.loadNamedStyle(str(qml))
+            layer.triggerRepaint()
+            break
+    return True
+
+
+def write_demo_project(
+    path,
+    sample_set_or_folder,
+    extra_layers: Sequence | None = None,
+    years: Iterable[int] = dataset.YEARS,
+    title: str = "CISC impervious surface demo",
+) -> str:
+    """Write a .qgz holding the styled CISC layers, mask overlays, date layers and extra layers.
+
+    Paths are stored relative to the project file, so the project opens as is once the folder
+    is moved together with the data. Raises CiscError naming what is missing.
+    """
+    path = os.path.abspath(os.fspath(path))
+    if not path.lower().endswith((".qgz", ".qgs")):
+        path += ".qgz"
+    folder = _folder_of(sample_set_or_folder)
+    discovery = sources.discover_local(folder, years, masks=True, dates=True)
+    if not discovery.found:
+        raise CiscError(f"{folder}: no CISC file found (missing: {', '.join(discovery.missing)}).")
+
+    project = QgsProject()
+    project.setTitle(title)
+    if hasattr(project, "setFilePathStorage"):
+        project.setFilePathStorage(Qgis.FilePathType.Relative)
+    else:  # older QGIS
+        project.writeEntryBool("Paths", "/Absolute", False)
+    project.setFileName(path)
+
+    result = loader.add_cisc_layers(loader.specs_for_local(discovery), project=project, iface=None, zoom=False)
+    if result.errors and not result.layers:
+        raise CiscError("; ".join(result.errors))
+    rasters = [layer for layer in result.layers if isinstance(layer, QgsRasterLayer)]
+    if rasters:
+        project.setCrs(rasters[0].crs())
+
+    extras = []
+    for extra in extra_layers or []:
+        extra = os.path.abspath(os.fspath(extra))
+        layers = _extra_layers(extra)
+        if not layers:
+            raise CiscError(f"{extra}: cannot be opened as a layer for the demo project.")
+        extras.extend(layers)
+    if extras:
+        root = project.layerTreeRoot()
+        group = root.findGroup(EXTRA_GROUP_NAME) or root.insertGroup(0, EXTRA_GROUP_NAME)
+        for layer in extras:
+            hidden = _style_extra(layer)
+            project.addMapLayer(layer, False)
+            node = group.addLayer(layer)
+            node.setItemVisibilityChecked(not hidden)
+
+    extent = QgsRectangle()
+    extent.setMinimal()
+    for layer in rasters or result.layers:
+        transform = QgsCoordinateTransform(layer.crs(), project.crs(), project)
+        extent.combineExtentWith(transform.transformBoundingBox(layer.extent()))
+    if not extent.isEmpty():
+        extent.scale(1.02)
+        project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".writing" + os.path.splitext(path)[1]
+    if not project.write(tmp):
+        raise CiscError(f"{path}: the project could not be written ({project.error()}).")
+    os.replace(tmp, path)
+    project.clear()
+    return path
