@@ -13,8 +13,9 @@ Spans are computed for an unbounded grid: the counts include pixel centres beyon
 raster's edge, which the statistics report as invalid area.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -96,107 +97,158 @@ def geometry_from_wkb(wkb) -> Optional[object]:
     return geometry
 
 
-def _ring_crossings(ring_pixels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Rows and x positions where the ring's edges cross the rows' centre lines.
-
-    The arithmetic follows GDAL's scanline fill step by step (edges oriented downwards,
-    the same formula), so that ties on pixel centres fall the same way.
-    """
-    ax, ay = ring_pixels[:-1, 0], ring_pixels[:-1, 1]
-    bx, by = ring_pixels[1:, 0], ring_pixels[1:, 1]
-    not_flat = ay != by
-    ax, ay, bx, by = ax[not_flat], ay[not_flat], bx[not_flat], by[not_flat]
-    swap = ay > by
-    x0, y0 = np.where(swap, bx, ax), np.where(swap, by, ay)
-    x1, y1 = np.where(swap, ax, bx), np.where(swap, ay, by)
-    # rows whose centre line y = row + 0.5 satisfies y0 <= y < y1
-    first_row = np.ceil(y0 - 0.5).astype(SPAN_DTYPE)
-    stop_row = np.ceil(y1 - 0.5).astype(SPAN_DTYPE)
-    counts = stop_row - first_row
-    has_rows = counts > 0
-    if not has_rows.any():
-        empty = np.empty(0, dtype=SPAN_DTYPE)
-        return empty, np.empty(0, dtype=np.float64)
-    x0, y0, x1, y1 = x0[has_rows], y0[has_rows], x1[has_rows], y1[has_rows]
-    first_row, counts = first_row[has_rows], counts[has_rows]
-    edge_index = np.repeat(np.arange(len(counts)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = first_row[edge_index] + offsets
-    centre_y = rows + 0.5
-    ex0, ey0, ex1, ey1 = x0[edge_index], y0[edge_index], x1[edge_index], y1[edge_index]
-    xs = (centre_y - ey0) * (ex1 - ex0) / (ey1 - ey0) + ex0
-    return rows, xs
-
-
 def _inverse_geotransform(geotransform):
     """GDAL's inverse of a north-up geotransform (GDALInvGeoTransform's no-rotation case)."""
     origin_x, pixel_w, _, origin_y, _, pixel_h = geotransform
     return -origin_x / pixel_w, 1.0 / pixel_w, -origin_y / pixel_h, 1.0 / pixel_h
 
 
-def _part_spans(rings: Sequence[np.ndarray], geotransform) -> Spans:
+@dataclass
+class ZoneRuns:
+    """Runs of pixel centres of many zones, sorted by row: zone index, row, first column,
+    end column (exclusive). Within a zone and row the runs neither overlap nor touch."""
+
+    zones: np.ndarray
+    rows: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    pixel_counts: np.ndarray  # per zone, all its pixel centres
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+# zones rasterized together: bounds the temporary arrays whatever the zones' number
+ZONES_PER_BATCH = 256
+
+
+def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
+    """Runs of every zone (WKB, OGR geometries or None) on the grid of geotransform.
+
+    Batches of zones are rasterized on `threads` threads (numpy releases the GIL on the
+    batches' large arrays)."""
+    if geotransform[2] != 0 or geotransform[4] != 0:
+        raise CiscError("Rotated rasters are not supported (the geotransform has rotation terms).")
+    zones = list(zones)
+    firsts = range(0, len(zones), ZONES_PER_BATCH)
+
+    def batch(first):
+        return _batch_runs(zones[first : first + ZONES_PER_BATCH], first, geotransform)
+
+    if threads > 1 and len(firsts) > 1:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cisc-zones") as pool:
+            batches = list(pool.map(batch, firsts))
+    else:
+        batches = [batch(first) for first in firsts]
+    batches = [batch for batch in batches if batch is not None]
+    if not batches:
+        empty = np.empty(0, dtype=SPAN_DTYPE)
+        return ZoneRuns(empty, empty, empty, empty, np.zeros(len(zones), dtype=np.int64))
+    zone_ids, rows, starts, ends = (np.concatenate(column) for column in zip(*batches))
+    pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=len(zones)).astype(np.int64)
+    # each batch is sorted by zone then row: a stable sort by row merges these runs cheaply
+    order = np.argsort(rows, kind="stable")
+    return ZoneRuns(zone_ids[order], rows[order], starts[order], ends[order], pixel_counts)
+
+
+def _batch_runs(zones, first_zone, geotransform):
+    """Runs of a batch of zones, sorted by zone, row and column; None if there are none."""
     col_origin, col_scale, row_origin, row_scale = _inverse_geotransform(geotransform)
-    all_rows, all_xs = [], []
-    for ring in rings:
-        if not np.array_equal(ring[0], ring[-1]):
-            ring = np.vstack([ring, ring[:1]])
-        pixels = np.empty_like(ring)
-        pixels[:, 0] = col_origin + ring[:, 0] * col_scale
-        pixels[:, 1] = row_origin + ring[:, 1] * row_scale
-        rows, xs = _ring_crossings(pixels)
-        all_rows.append(rows)
-        all_xs.append(xs)
-    rows = np.concatenate(all_rows)
+    rings, ring_part, part_zone = [], [], []
+    for offset, zone in enumerate(zones):
+        try:
+            geometry = geometry_from_wkb(zone)
+        except CiscError as exc:
+            raise CiscError(f"Zone {first_zone + offset + 1}: {exc}") from None
+        for part_rings in polygon_rings(geometry):
+            part_zone.append(first_zone + offset)
+            for ring in part_rings:
+                if ring[0, 0] != ring[-1, 0] or ring[0, 1] != ring[-1, 1]:
+                    ring = np.vstack([ring, ring[:1]])
+                rings.append(ring)
+                ring_part.append(len(part_zone) - 1)
+    if not rings:
+        return None
+    points = np.concatenate(rings)
+    lengths = np.array([len(ring) for ring in rings])
+    point_part = np.repeat(np.array(ring_part, dtype=SPAN_DTYPE), lengths)
+    # the same arithmetic as GDAL's transformer and scanline fill, so ties fall the same way
+    px = col_origin + points[:, 0] * col_scale
+    py = row_origin + points[:, 1] * row_scale
+    # an edge joins consecutive points of one ring
+    last_of_ring = np.cumsum(lengths) - 1
+    is_edge = np.ones(len(points), dtype=bool)
+    is_edge[last_of_ring] = False
+    start = np.flatnonzero(is_edge)
+    rows, xs, parts = _crossings(px[start], py[start], px[start + 1], py[start + 1], point_part[start])
     if rows.size == 0:
-        return empty_spans()
-    # a crossing at x starts or ends the run at the first pixel whose centre lies beyond x
-    columns = np.floor(np.concatenate(all_xs) + 0.5).astype(SPAN_DTYPE)
-    order = np.argsort(_row_major_key(rows, columns), kind="stable")
-    rows, columns = rows[order], columns[order]
-    # the half-open crossing rule gives every row an even number of crossings
-    rows, starts, ends = rows[0::2], columns[0::2], columns[1::2]
+        return None
+    # a crossing at x starts or ends a run at the first pixel whose centre lies beyond x
+    columns = np.floor(xs + 0.5).astype(SPAN_DTYPE)
+    # crossings come edge by edge, each edge's rows ascending: a stable sort merges them fast
+    order = np.argsort(_sort_key(parts, rows, columns), kind="stable")
+    parts, rows, columns = parts[order], rows[order], columns[order]
+    # the half-open crossing rule gives every (part, row) an even number of crossings
+    parts, rows, starts, ends = parts[0::2], rows[0::2], columns[0::2], columns[1::2]
     keep = ends > starts
-    return Spans(rows[keep], starts[keep], ends[keep])
+    if not keep.any():
+        return None
+    zone_ids = np.array(part_zone, dtype=SPAN_DTYPE)[parts[keep]]
+    return _union_per_zone(zone_ids, rows[keep], starts[keep], ends[keep])
 
 
-def _row_major_key(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """One int64 per (row, column) that sorts like the pair: one argsort instead of a lexsort."""
-    return (rows - rows.min()) * (np.int64(columns.max()) - columns.min() + 1) + (columns - columns.min())
+def _crossings(ax, ay, bx, by, part):
+    """Rows, x positions and parts where edges cross the centre lines of pixel rows.
+
+    Edges are oriented downwards and the crossing computed with GDAL's formula; rows whose
+    centre y = row + 0.5 satisfies top <= y < bottom are crossed (horizontal edges never)."""
+    swap = ay > by
+    x0, y0 = np.where(swap, bx, ax), np.where(swap, by, ay)
+    x1, y1 = np.where(swap, ax, bx), np.where(swap, ay, by)
+    first_row = np.ceil(y0 - 0.5).astype(SPAN_DTYPE)
+    counts = np.ceil(y1 - 0.5).astype(SPAN_DTYPE) - first_row
+    crossed = counts > 0
+    x0, y0, x1, y1 = x0[crossed], y0[crossed], x1[crossed], y1[crossed]
+    first_row, counts, part = first_row[crossed], counts[crossed], part[crossed]
+    edge = np.repeat(np.arange(counts.size), counts)
+    rows = np.arange(edge.size, dtype=SPAN_DTYPE) - np.repeat(np.cumsum(counts) - counts - first_row, counts)
+    ex0, ey0 = x0[edge], y0[edge]
+    xs = (rows + 0.5 - ey0) * (x1[edge] - ex0) / (y1[edge] - ey0) + ex0
+    return rows, xs, part[edge]
 
 
-def merge_spans(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Spans:
-    """Union of runs: sorted by row and column, overlapping or touching runs joined."""
-    if rows.size == 0:
-        return empty_spans()
-    order = np.argsort(_row_major_key(rows, starts), kind="stable")
-    rows, starts, ends = rows[order], starts[order], ends[order]
-    # running maximum of ends within each row, rows kept apart by a large offset
-    span_of_row = np.int64(1) << 40
-    keyed_ends = np.maximum.accumulate(ends + rows * span_of_row) - rows * span_of_row
-    previous_end = np.empty_like(keyed_ends)
-    previous_end[0] = np.iinfo(np.int64).min
-    previous_end[1:] = keyed_ends[:-1]
-    new_row = np.ones(rows.size, dtype=bool)
-    new_row[1:] = rows[1:] != rows[:-1]
-    begins = new_row | (starts > previous_end)
-    group_start = np.flatnonzero(begins)
-    group_last = np.append(group_start[1:], rows.size) - 1
-    return Spans(rows[group_start], starts[group_start], keyed_ends[group_last])
+def _sort_key(major, rows, columns):
+    """One int64 that sorts like (major, row, column): one argsort instead of a lexsort."""
+    row_span = np.int64(rows.max() - rows.min() + 1)
+    column_span = np.int64(columns.max() - columns.min() + 1)
+    if row_span * column_span * np.int64(major.max() + 1) >= np.int64(1) << 62:
+        raise CiscError("A zone lies too far from the raster for its pixels to be counted.")
+    return (major * row_span + (rows - rows.min())) * column_span + (columns - columns.min())
+
+
+def _union_per_zone(zone_ids, rows, starts, ends):
+    """Runs united per zone and row (parts of a multipolygon may overlap or touch),
+    sorted by zone, row and column."""
+    order = np.argsort(_sort_key(zone_ids, rows, starts), kind="stable")
+    zone_ids, rows, starts, ends = zone_ids[order], rows[order], starts[order], ends[order]
+    group = np.ones(rows.size, dtype=bool)  # first run of a (zone, row)
+    group[1:] = (rows[1:] != rows[:-1]) | (zone_ids[1:] != zone_ids[:-1])
+    # running maximum of the ends within each (zone, row), groups kept apart by an offset
+    group_number = np.cumsum(group)
+    offset = (group_number * (np.int64(ends.max()) - starts.min() + 2)).astype(SPAN_DTYPE)
+    running_end = np.maximum.accumulate(ends + offset) - offset
+    previous_end = np.empty_like(running_end)
+    previous_end[0] = 0
+    previous_end[1:] = running_end[:-1]
+    begins = group | (starts > previous_end)
+    first = np.flatnonzero(begins)
+    last = np.append(first[1:], rows.size) - 1
+    return zone_ids[first], rows[first], starts[first], running_end[last]
 
 
 def geometry_spans(geometry, geotransform) -> Spans:
-    """Spans of a polygon or multipolygon (OGR geometry or WKB) on the grid of geotransform."""
-    geometry = geometry_from_wkb(geometry)
-    if geotransform[2] != 0 or geotransform[4] != 0:
-        raise CiscError("Rotated rasters are not supported (the geotransform has rotation terms).")
-    parts = [_part_spans(rings, geotransform) for rings in polygon_rings(geometry)]
-    parts = [part for part in parts if len(part)]
-    if not parts:
-        return empty_spans()
-    if len(parts) == 1:
-        return merge_spans(parts[0].rows, parts[0].starts, parts[0].ends)
-    return merge_spans(
-        np.concatenate([p.rows for p in parts]),
-        np.concatenate([p.starts for p in parts]),
-        np.concatenate([p.ends for p in parts]),
-    )
+    """Runs of one polygon or multipolygon (OGR geometry or WKB) on the grid of geotransform."""
+    runs = zone_runs([geometry], geotransform)
+    order = np.argsort(_sort_key(np.zeros_like(runs.rows), runs.rows, runs.starts), kind="stable") \
+        if len(runs) else np.empty(0, dtype=SPAN_DTYPE)
+    return Spans(runs.rows[order], runs.starts[order], runs.ends[order])
