@@ -1,0 +1,142 @@
+"""Impervious fraction on a coarse grid: percent impervious of the valid pixels of each cell.
+
+The coarse grid starts at the raster's top-left corner, with square cells of CELL_SIZE
+metres. A 30 m pixel belongs to the cell that holds its centre (the plugin's one pixel rule),
+so any cell size works: 1000 m cells hold 33 or 34 pixels a side when the size is not a
+multiple of the pixel size (990 or 1020 m give cells of exactly 33 x 33 or 34 x 34 pixels).
+
+Output: float32 percent 0..100, nodata (FRACTION_NODATA) where the valid pixels cover less
+than MIN_VALID_PCT percent of the cell's pixel centres (pixel centres beyond the raster's
+edge count as not valid). Streamed in chunks of whole cells, so memory stays bounded; written
+to a temporary file renamed into place at the end (nothing left behind on cancel or error).
+"""
+
+import logging
+import math
+from typing import Optional
+
+import numpy as np
+
+from .changemap import AtomicGeoTiff, ThreadReaders, run_tiles, valid_window
+from .checks import check_cisc_raster, check_mask
+from .dataset import IMPERVIOUS
+from .errors import CiscCancelled, CiscError
+from .feedback import EngineFeedback
+from .raster_io import aligned_offset
+
+log = logging.getLogger("cisc_impervious.core.fraction")
+
+FRACTION_NODATA = -9999.0
+OUTPUT_TILE = 256
+# a chunk of whole cells covers about this many source pixels a side
+CHUNK_PIXELS = 2048
+
+
+def _first_pixel(cell_index: int, ratio: float) -> int:
+    """Index of the first fine pixel whose centre lies in coarse cell `cell_index`."""
+    return int(math.ceil(cell_index * ratio - 0.5 - 1e-9))
+
+
+def write_impervious_fraction(
+    raster_path: str,
+    out_path: str,
+    mask_path: Optional[str] = None,
+    *,
+    cell_size: float = 1000.0,
+    min_valid_pct: float = 50.0,
+    feedback: Optional[EngineFeedback] = None,
+    threads: Optional[int] = None,
+    other_values: str = "invalid",
+) -> dict:
+    """Write the fraction raster; return {"path", "width", "height", "cells_with_value"}."""
+    feedback = feedback or EngineFeedback()
+    info = check_cisc_raster(str(raster_path))
+    if not info.is_north_up:
+        raise CiscError(f"{raster_path}: the raster is rotated; only north-up rasters are supported.")
+    cell_size = float(cell_size)
+    if not cell_size > 0:
+        raise CiscError(f"The cell size must be positive (got {cell_size:g} m).")
+    if cell_size < max(info.pixel_width, info.pixel_height) - 1e-9:
+        raise CiscError(
+            f"The cell size ({cell_size:g} m) is smaller than the pixel size of {raster_path} "
+            f"({info.pixel_width:g} m); choose a cell of at least one pixel."
+        )
+    if not 0 <= float(min_valid_pct) <= 100:
+        raise CiscError(f"The minimum valid share must be between 0 and 100 % (got {min_valid_pct:g}).")
+    mask_info = None
+    if mask_path:
+        mask_info = check_mask(str(mask_path), info)
+        if aligned_offset(info, mask_info) is None:
+            feedback.warning(
+                f"{mask_path}: the valid mask is not on the grid of {raster_path}; it is sampled nearest "
+                "at the raster's pixel centres."
+            )
+    ratio_x = cell_size / info.pixel_width
+    ratio_y = cell_size / info.pixel_height
+    out_width = int(math.ceil(info.width / ratio_x - 1e-9))
+    out_height = int(math.ceil(info.height / ratio_y - 1e-9))
+    # the last cell must hold at least one pixel centre: trim a cell beyond the last centre
+    while out_width > 1 and _first_pixel(out_width - 1, ratio_x) >= info.width:
+        out_width -= 1
+    while out_height > 1 and _first_pixel(out_height - 1, ratio_y) >= info.height:
+        out_height -= 1
+    x0, dx, _, y0, _, dy = info.geotransform
+    geotransform = (x0, cell_size, 0.0, y0, 0.0, -cell_size)
+    min_share = float(min_valid_pct) / 100.0
+
+    from osgeo import gdal
+
+    writer = AtomicGeoTiff(out_path, out_width, out_height, geotransform, info.crs_wkt, gdal.GDT_Float32,
+                           FRACTION_NODATA, tile=OUTPUT_TILE, predictor=1)
+    readers = ThreadReaders(info, [info, mask_info])
+    cells_per_chunk = max(1, int(CHUNK_PIXELS // max(ratio_x, ratio_y)))
+    # keep chunks aligned to the output tiles where possible
+    if cells_per_chunk >= OUTPUT_TILE:
+        cells_per_chunk = OUTPUT_TILE
+    counts = {"cells": 0}
+
+    def compute(task):
+        ccol, crow, cwidth, cheight = task
+        col_edges = [_first_pixel(c, ratio_x) for c in range(ccol, ccol + cwidth + 1)]
+        row_edges = [_first_pixel(r, ratio_y) for r in range(crow, crow + cheight + 1)]
+        fc0, fc1 = col_edges[0], col_edges[-1]
+        fr0, fr1 = row_edges[0], row_edges[-1]
+        reader, mask_reader = readers.get()
+        values, valid = valid_window(reader, mask_reader, mask_info, fc0, fr0, fc1 - fc0, fr1 - fr0, other_values)
+        impervious = valid & (values == IMPERVIOUS)
+        row_starts = np.asarray(row_edges[:-1]) - fr0
+        col_starts = np.asarray(col_edges[:-1]) - fc0
+        valid_count = np.add.reduceat(np.add.reduceat(valid.astype(np.int32), row_starts, axis=0), col_starts, axis=1)
+        imperv_count = np.add.reduceat(
+            np.add.reduceat(impervious.astype(np.int32), row_starts, axis=0), col_starts, axis=1
+        )
+        cell_pixels = np.outer(np.diff(row_edges), np.diff(col_edges))
+        out = np.full((cheight, cwidth), FRACTION_NODATA, dtype=np.float32)
+        enough = (valid_count > 0) & (valid_count >= min_share * cell_pixels - 1e-9)
+        out[enough] = (100.0 * imperv_count[enough] / valid_count[enough]).astype(np.float32)
+        return out, int(np.count_nonzero(enough))
+
+    def write(task, result):
+        array, cells = result
+        writer.write(task[0], task[1], array)
+        counts["cells"] += cells
+
+    tasks = [
+        (ccol, crow, min(cells_per_chunk, out_width - ccol), min(cells_per_chunk, out_height - crow))
+        for crow in range(0, out_height, cells_per_chunk)
+        for ccol in range(0, out_width, cells_per_chunk)
+    ]
+    try:
+        run_tiles(tasks, compute, write, feedback, threads)
+        if feedback.is_cancelled():
+            raise CiscCancelled()
+        path = writer.commit()
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        readers.close()
+    if not mask_path:
+        log.info("No valid mask for %s: every pixel inside the raster with a value 0..3 was taken as valid.",
+                 raster_path)
+    return {"path": path, "width": out_width, "height": out_height, "cells_with_value": counts["cells"]}

@@ -1,0 +1,477 @@
+"""Shared pieces of the CISC Processing algorithms: thin adapters onto plugin/core.
+
+- FeedbackBridge: QgsProcessingFeedback -> core EngineFeedback.
+- zone geometries: the zone source's features read with the context's settings (selected
+  features only, invalid-geometry handling), transformed to the raster's CRS with the
+  context's transform context, handed to the engine as WKB.
+- raster inputs and the default valid-mask lookup (with a log line).
+- CiscError -> QgsProcessingException with the engine's message (file named).
+"""
+
+import os
+import traceback
+from contextlib import contextmanager
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingFeatureSource,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterRasterLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.errors import CiscCancelled, CiscError
+from ..core.feedback import EngineFeedback
+from ..plugin_main import plugin_icon
+from ..toolbelt.i18n import tr
+from ..toolbelt.log import get_logger
+from . import help as help_texts
+
+log = get_logger("processing")
+
+
+class FeedbackBridge(EngineFeedback):
+    """Core feedback that reports onto a QgsProcessingFeedback (any thread)."""
+
+    def __init__(self, feedback, start: float = 0.0, end: float = 100.0):
+        self._feedback = feedback
+        self._start = start
+        self._span = end - start
+
+    def set_progress(self, percent: float) -> None:
+        if self._feedback is not None:
+            self._feedback.setProgress(self._start + self._span * max(0.0, min(100.0, percent)) / 100.0)
+
+    def is_cancelled(self) -> bool:
+        return self._feedback is not None and self._feedback.isCanceled()
+
+    def info(self, message: str) -> None:
+        log.info(message)
+        if self._feedback is not None:
+            self._feedback.pushInfo(message)
+
+    def warning(self, message: str) -> None:
+        log.warning(message)
+        if self._feedback is not None:
+            self._feedback.pushWarning(message)
+
+
+@contextmanager
+def engine_errors():
+    """Turn core errors into QgsProcessingException (the message names the file)."""
+    try:
+        yield
+    except CiscCancelled:
+        raise QgsProcessingException(tr("Cancelled: nothing was written.")) from None
+    except CiscError as exc:
+        raise QgsProcessingException(str(exc)) from None
+    except MemoryError:
+        raise QgsProcessingException(
+            tr("Out of memory. Please report this: the CISC tools should never need much.")
+        ) from None
+
+
+def raise_if_cancelled(feedback) -> None:
+    if feedback is not None and feedback.isCanceled():
+        raise QgsProcessingException(tr("Cancelled: nothing was written."))
+
+
+class CiscAlgorithm(QgsProcessingAlgorithm):
+    """Common metadata; subclasses set NAME, GROUP_ID and implement the rest."""
+
+    NAME = ""
+    GROUP_ID = "statistics"
+
+    def createInstance(self):  # noqa: N802
+        return self.__class__()
+
+    def name(self):
+        return self.NAME
+
+    def group(self):
+        return help_texts.group_name(self.GROUP_ID)
+
+    def groupId(self):  # noqa: N802
+        return self.GROUP_ID
+
+    def icon(self):
+        return plugin_icon()
+
+    def shortHelpString(self):  # noqa: N802
+        return help_texts.short_help(self.NAME)
+
+    def helpUrl(self):  # noqa: N802
+        return help_texts.HELP_URL
+
+    def tr(self, text):
+        return tr(text)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        """Run process(); an error leaves as a fresh QgsProcessingException that holds no
+        reference to the run's QGIS objects (a traceback keeping a feature source alive past
+        its layer crashes QGIS 3.22 on exit)."""
+        try:
+            return self.process(parameters, context, feedback)
+        except QgsProcessingException as exc:
+            message = str(exc)
+            exc.__traceback__ = None
+        except Exception as exc:  # a bug: report it, with the traceback in the log
+            log.error("%s failed:\n%s", self.id(), traceback.format_exc())
+            message = tr("{algorithm} failed: {error} (details in the CISC log)").format(
+                algorithm=self.id(), error=f"{type(exc).__name__}: {exc}"
+            )
+            exc.__traceback__ = None
+        raise QgsProcessingException(message)
+
+    def process(self, parameters, context, feedback):
+        raise NotImplementedError
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        """QGIS's check, except that raster files are checked by the core without loading them
+        as layers (faster), and an unreadable one is named with what is wrong with it (QGIS
+        would only say the layer was "not found")."""
+        from ..core.raster_io import open_info
+
+        for definition in self.parameterDefinitions():
+            if definition.isDestination():
+                continue
+            name = definition.name()
+            value = parameters.get(name)
+            if self.value_checked_here(name, value):
+                continue
+            path = plain_raster_path(definition, value, context)
+            if path is not None:
+                if not os.path.exists(path):
+                    return False, tr("{param}: {path}: file not found.").format(param=name, path=path)
+                try:
+                    open_info(path)
+                except CiscError as exc:
+                    return False, f"{name}: {exc}"
+                continue
+            if (
+                isinstance(definition, QgsProcessingParameterFeatureSource)
+                and isinstance(value, str)
+                and os.path.isfile(value.split("|")[0])
+            ):
+                continue  # an existing file: opened once, by the algorithm, which names it if unreadable
+            if not definition.checkValueIsAcceptable(value, context):
+                if isinstance(definition, QgsProcessingParameterRasterLayer):
+                    return False, self.invalidRasterError(parameters, name)
+                if isinstance(definition, QgsProcessingParameterFeatureSource):
+                    return False, self.invalidSourceError(parameters, name)
+                return False, tr("Incorrect parameter value for {param}").format(param=name)
+        return True, ""
+
+    def value_checked_here(self, name, value) -> bool:
+        """True for a parameter value the algorithm checks itself (see checkParameterValues)."""
+        return False
+
+
+def plain_raster_path(definition, value, context=None):
+    """The file path when a raster parameter's value is a plain local file path, else None."""
+    if not isinstance(definition, QgsProcessingParameterRasterLayer) or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or value.startswith("/vsi") or "://" in value or "|" in value:
+        return None
+    project = context.project() if context is not None else None
+    if project is not None and project.mapLayer(value) is not None:
+        return None
+    if os.path.exists(value) or os.path.sep in value or value.lower().endswith((".tif", ".tiff")):
+        return value
+    return None
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+def raster_parameter(name: str, description: str, optional: bool = False):
+    return QgsProcessingParameterRasterLayer(name, description, optional=optional)
+
+
+def zones_parameter(name: str = "ZONES", description: str = None):
+    return QgsProcessingParameterFeatureSource(
+        name, description or tr("Zones (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon]
+    )
+
+
+def raster_path(algorithm, parameters, name, context, required: bool = True):
+    """The file path behind a raster parameter (layer or path), or None when optional and empty."""
+    value = parameters.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise QgsProcessingException(tr("{name}: a CISC raster is required.").format(name=name))
+        return None
+    direct = plain_raster_path(algorithm.parameterDefinition(name), value, context)
+    if direct is not None:
+        return direct  # the core reads the file: no need to load it as a QGIS layer
+    layer = algorithm.parameterAsRasterLayer(parameters, name, context)
+    if layer is not None:
+        if layer.providerType() != "gdal":
+            raise QgsProcessingException(
+                tr("{source}: not a raster file (provider {provider}); save it as a GeoTIFF first.").format(
+                    source=layer.source(), provider=layer.providerType()
+                )
+            )
+        source = layer.source()
+        return source.split("|")[0]
+    text = algorithm.parameterAsString(parameters, name, context)
+    if text:
+        # not loadable as a layer: let the core name the file and the problem
+        return text
+    if required:
+        raise QgsProcessingException(tr("{name}: a CISC raster is required.").format(name=name))
+    return None
+
+
+def resolve_mask(mask_path, raster, feedback, parameter_name="VALID_MASK"):
+    """The valid mask to use for raster: the given one, else valid_mask_<year>.tif beside it."""
+    if mask_path:
+        return mask_path
+    from ..core.engine import find_valid_mask
+
+    found = find_valid_mask(raster)
+    if found:
+        message = tr("{param} left empty: using the valid mask {mask} found beside {raster}.").format(
+            param=parameter_name, mask=found, raster=raster
+        )
+        log.info(message)
+        if feedback is not None:
+            feedback.pushInfo(message)
+        return found
+    message = tr(
+        "No valid mask for {raster} ({param} empty, no valid_mask_<year>.tif beside it): every pixel inside "
+        "the raster is taken as valid, so invalid pixels (stored as 0) count as bare land."
+    ).format(raster=raster, param=parameter_name)
+    log.warning(message)
+    if feedback is not None:
+        feedback.pushWarning(message)
+    return None
+
+
+def raster_crs(path: str) -> QgsCoordinateReferenceSystem:
+    from ..core.raster_io import open_info
+
+    with engine_errors():
+        info = open_info(path)
+    crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt) if info.crs_wkt else QgsCoordinateReferenceSystem()
+    if not crs.isValid():
+        raise QgsProcessingException(
+            tr(
+                "{path}: the raster has no coordinate reference system; CISC rasters are in an Albers projection."
+            ).format(path=path)
+        )
+    return crs
+
+
+def source_label(parameters, name, source) -> str:
+    value = parameters.get(name)
+    if isinstance(value, str) and value:
+        return value
+    try:
+        from qgis.core import QgsProcessingFeatureSourceDefinition
+
+        if isinstance(value, QgsProcessingFeatureSourceDefinition):
+            return value.source.staticValue()
+    except Exception:  # noqa: BLE001
+        pass
+    return source.sourceName() if source is not None else name
+
+
+def read_zones(algorithm, parameters, name, context, target_crs, feedback, progress=(0.0, 10.0)):
+    """(features, wkbs): every zone feature (attributes and original geometry) and its geometry
+    as WKB in target_crs (None for an empty or untransformable geometry).
+
+    The source honours "selected features only" and the context's invalid-geometry setting.
+    """
+    source = algorithm.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(
+            tr("{name}: the zone layer {value} cannot be opened.").format(name=name, value=parameters.get(name))
+        )
+    label = source_label(parameters, name, source)
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.PolygonGeometry:
+        raise QgsProcessingException(
+            tr("{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.").format(
+                layer=label, kind=QgsWkbTypes.displayString(source.wkbType())
+            )
+        )
+    transform = None
+    if source.sourceCrs().isValid() and source.sourceCrs() != target_crs:
+        transform = QgsCoordinateTransform(source.sourceCrs(), target_crs, context.transformContext())
+        feedback.pushInfo(
+            tr("Zones transformed from {src} to the raster's CRS {dst}.").format(
+                src=source.sourceCrs().authid() or source.sourceCrs().description(),
+                dst=target_crs.authid() or target_crs.description(),
+            )
+        )
+    elif not source.sourceCrs().isValid():
+        feedback.pushWarning(
+            tr("{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.").format(layer=label)
+        )
+    features, wkbs = [], []
+    total = source.featureCount()
+    step = (progress[1] - progress[0]) / total if total and total > 0 else 0
+    untransformable = 0
+    polygons = 0
+    # The context's invalid-geometry setting is applied here rather than inside the feature
+    # iterator: an exception thrown from inside the iterator corrupts Python's state in QGIS 3.22.
+    check = context.invalidGeometryCheck()
+    iterator = source.getFeatures(
+        QgsFeatureRequest(), QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
+    )
+    for index, feature in enumerate(iterator):
+        if feedback.isCanceled():
+            raise QgsProcessingException(tr("Cancelled: nothing was written."))
+        geometry = feature.geometry()
+        if check != QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck and not _geometry_ok(geometry):
+            if check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid:
+                raise QgsProcessingException(
+                    tr(
+                        "Feature ({fid}) of {layer} has an invalid geometry. Fix it (Fix geometries) or set "
+                        "Processing's invalid features filtering to skip or ignore invalid features."
+                    ).format(fid=feature.id(), layer=label)
+                )
+            feedback.reportError(
+                tr("Feature ({fid}) of {layer} has an invalid geometry and was skipped.").format(
+                    fid=feature.id(), layer=label
+                )
+            )
+            continue
+        features.append(QgsFeature(feature))
+        wkb = None
+        if geometry is not None and not geometry.isEmpty():
+            geometry = QgsGeometry(geometry)
+            if transform is not None:
+                try:
+                    geometry.transform(transform)
+                except QgsCsException:
+                    untransformable += 1
+                    geometry = None
+            if geometry is not None:
+                wkb = geometry_wkb(geometry)
+                polygons += wkb is not None
+        wkbs.append(wkb)
+        if step:
+            feedback.setProgress(progress[0] + step * (index + 1))
+    if not features or polygons == 0:
+        raise QgsProcessingException(
+            tr("{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).").format(
+                layer=label,
+                selected=tr(", or no feature selected") if _selected_only(parameters, name) else "",
+            )
+        )
+    if untransformable:
+        feedback.pushWarning(
+            tr("{count} zone(s) could not be transformed to the raster's CRS and get zeros and NULLs.").format(
+                count=untransformable
+            )
+        )
+    return source, features, wkbs
+
+
+def _geometry_ok(geometry) -> bool:
+    if geometry is None or geometry.isNull() or geometry.isEmpty():
+        return True
+    return geometry.isGeosValid()
+
+
+def _selected_only(parameters, name) -> bool:
+    from qgis.core import QgsProcessingFeatureSourceDefinition
+
+    value = parameters.get(name)
+    return isinstance(value, QgsProcessingFeatureSourceDefinition) and value.selectedFeaturesOnly
+
+
+def geometry_wkb(geometry: QgsGeometry):
+    """2-D linear polygon WKB of a geometry, or None when it holds no polygon."""
+    abstract = geometry.constGet()
+    if abstract is None:
+        return None
+    abstract = abstract.clone()
+    if QgsWkbTypes.isCurvedType(abstract.wkbType()):
+        abstract = abstract.segmentize()
+    abstract.dropZValue()
+    abstract.dropMValue()
+    geometry = QgsGeometry(abstract)
+    if geometry.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
+        if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.Type.GeometryCollection:
+            polygons = [
+                part
+                for part in geometry.asGeometryCollection()
+                if part.type() == QgsWkbTypes.GeometryType.PolygonGeometry
+            ]
+            if not polygons:
+                return None
+            geometry = QgsGeometry.collectGeometry(polygons)
+        else:
+            return None
+    if geometry.isEmpty():
+        return None
+    return bytes(geometry.asWkb())
+
+
+# -- outputs ------------------------------------------------------------------------------
+
+def output_fields(zone_fields: QgsFields, names, prefix: str, field_type=QVariant.Double) -> QgsFields:
+    """Zone fields plus prefix+name for each name (doubles); refuses a clash clearly."""
+    fields = QgsFields(zone_fields)
+    existing = {f.name().lower() for f in zone_fields}
+    for name in names:
+        full = f"{prefix}{name}"
+        if full.lower() in existing:
+            raise QgsProcessingException(
+                tr(
+                    "The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. \"cisc_\") to keep both."
+                ).format(field=full)
+            )
+        if isinstance(field_type, dict):
+            ftype = field_type[name]
+        else:
+            ftype = field_type
+        if ftype == QVariant.Double:
+            fields.append(QgsField(full, QVariant.Double, "double"))
+        else:
+            fields.append(QgsField(full, ftype))
+    return fields
+
+
+def write_features(algorithm, parameters, context, feedback, source, fields, features, records, names, convert=None):
+    """Create the sink only now (everything is computed), then write every zone."""
+    raise_if_cancelled(feedback)
+    sink, dest_id = algorithm.parameterAsSink(
+        parameters, "OUTPUT", context, fields, source.wkbType(), source.sourceCrs()
+    )
+    if sink is None:
+        raise QgsProcessingException(algorithm.invalidSinkError(parameters, "OUTPUT"))
+    for feature, record in zip(features, records):
+        out = QgsFeature(fields)
+        out.setGeometry(feature.geometry())
+        values = list(feature.attributes())
+        for name in names:
+            value = record.get(name)
+            if convert is not None:
+                value = convert(value)
+            values.append(value)
+        out.setAttributes(values)
+        if not sink.addFeature(out):
+            raise QgsProcessingException(
+                tr("Cannot write to {output}: {error}").format(output=dest_id, error=sink.lastError())
+            )
+    feedback.setProgress(100)
+    return dest_id
+
+
+def engine_threads():
+    """Threads for the engine: every core (GDAL and numpy release the GIL)."""
+    return max(1, os.cpu_count() or 1)
