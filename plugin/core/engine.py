@@ -495,19 +495,24 @@ class _StatisticsRun:
         bits, _ = _PACKING[self.code_count]
         if bits < 16:
             _, zone_ids, rows, starts, ends = _split_at_multiples(zone_ids, rows, starts, ends, (1 << bits) - 1)
-        present, local = np.unique(zone_ids, return_inverse=True)
         packed = _PackedBlock(codes, self.code_count)
         flat_starts = rows * width + starts
         flat_ends = rows * width + ends
         if overlapping:
             # runs of one zone never overlap: count zone by zone
-            for number in range(present.size):
-                mine = local == number
-                out[present[number]] += self._zone_counts(
+            for zone in np.unique(zone_ids):
+                mine = zone_ids == zone
+                out[zone] += self._zone_counts(
                     packed, flat_starts[mine], flat_ends[mine], np.zeros(mine.sum(), np.int64), 1
                 )[0]
             return
-        out[present] += self._zone_counts(packed, flat_starts, flat_ends, local, present.size)
+        # zone ids offset to start at 0 index the counts directly (no sort, unlike np.unique)
+        first_zone = zone_ids.min()
+        local = zone_ids - first_zone
+        zone_span = int(local.max()) + 1
+        out[first_zone : first_zone + zone_span] += self._zone_counts(
+            packed, flat_starts, flat_ends, local, zone_span
+        )
 
     def _zone_counts(self, packed, flat_starts, flat_ends, local, zone_count):
         """Per-zone code counts over disjoint, sorted runs [start, end) of the block."""
