@@ -1,0 +1,1 @@
+"""`make bench`: the engine against QGIS, exactextract and rasterstats on generated CISC-like data."""
