@@ -10,6 +10,7 @@ The case prints one JSON line: {"seconds", "peak_rss_mb", "base_rss_mb", "result
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -56,9 +57,11 @@ def datafactory():
 
 def sample_set(data_dir, size: int, seed: int = 1, log=print):
     """The CISC-like set of size x size pixels (cisc_2020), generated once into
-    data_dir/cisc_<size>x<size>_seed<seed>/ and reused afterwards."""
+    data_dir/cisc_<size>x<size>_seed<seed>_<factory fingerprint>/ and reused afterwards:
+    a change to tests/datafactory.py makes new data."""
     factory = datafactory()
-    folder = Path(data_dir) / f"cisc_{size}x{size}_seed{seed}"
+    fingerprint = hashlib.sha1(Path(factory.__file__).read_bytes()).hexdigest()[:8]
+    folder = Path(data_dir) / f"cisc_{size}x{size}_seed{seed}_{fingerprint}"
     marker = folder / "sampleset.json"
     if marker.exists():
         values = json.loads(marker.read_text(encoding="utf-8"))
