@@ -1,0 +1,1610 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+    <context>
+        <name>CiscImpervious</name>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="65" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="196" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="231" />
+            <source>Add CISC layers</source>
+            <translation>添加 CISC 图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="66" />
+            <source>Layers</source>
+            <translation>图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="67" />
+            <source>CISC 2020</source>
+            <translation>CISC 2020</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="68" />
+            <source>CISC 2022</source>
+            <translation>CISC 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="69" />
+            <source>Valid-mask overlays (invalid area in grey)</source>
+            <translation>有效掩膜叠加层（无效区域显示为灰色）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="70" />
+            <source>Acquisition dates of the 2 m imagery</source>
+            <translation>2 米影像的获取日期</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="71" />
+            <source>Source</source>
+            <translation>数据源</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="72" />
+            <source>Files in a local folder</source>
+            <translation>本地文件夹中的文件</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="73" />
+            <source>Stream from Zenodo (no download; needs a fast connection)</source>
+            <translation>从 Zenodo 流式读取（无需下载；需要较快的网络连接）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="74" />
+            <source>Download to a folder (about 1.9 GB; md5-verified, resumable)</source>
+            <translation>下载到文件夹（约 1.9 GB；md5 校验，可断点续传）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="75" />
+            <source>Folder holding cisc_2020.tif, valid_mask_2020.tif, …</source>
+            <translation>包含 cisc_2020.tif、valid_mask_2020.tif 等文件的文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="76" />
+            <source>Folder to download into</source>
+            <translation>下载目标文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="77" />
+            <source>Files</source>
+            <translation>文件</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="78" />
+            <source>Add layers</source>
+            <translation>添加图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="110" />
+            <source>Choose a folder</source>
+            <translation>选择文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="136" />
+            <source>Choose at least one year.</source>
+            <translation>请至少选择一个年份。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="184" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="186" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="188" />
+            <source>CISC</source>
+            <translation>CISC</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="239" />
+            <source>Choose a folder to download into.</source>
+            <translation>请选择下载目标文件夹。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="149" />
+            <source>stream</source>
+            <translation>流式读取</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="149" />
+            <source>download</source>
+            <translation>下载</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="184" />
+            <source>Missing, not added: {names}</source>
+            <translation>缺失，未添加：{names}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="188" />
+            <source>{n} layer(s) added.</source>
+            <translation>已添加 {n} 个图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="197" />
+            <source>No CISC file found in {folder}. Missing: {names}</source>
+            <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="248" />
+            <source>CISC download</source>
+            <translation>CISC 下载</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="265" />
+            <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
+            <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="154" />
+            <source>From Zenodo record {id}. Cite: {citation}</source>
+            <translation>来自 Zenodo 记录 {id}。引用：{citation}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="198" />
+            <source>(no folder)</source>
+            <translation>（无文件夹）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="231" />
+            <source>Nothing could be streamed.</source>
+            <translation>没有可流式读取的内容。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="143" />
+            <source>found: {name}</source>
+            <translation>已找到：{name}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="145" />
+            <source>MISSING: {name}</source>
+            <translation>缺失：{name}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="152" />
+            <source>{verb}: {name} (about {size:.0f} MB)</source>
+            <translation>{verb}：{name}（约 {size:.0f} MB）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="146" />
+            <source>Run an analysis to see its charts.</source>
+            <translation>运行一次分析后即可查看图表。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="148" />
+            <source>This chart needs the analysis “Change 2020 → 2022”.</source>
+            <translation>此图表需要“变化 2020 → 2022”分析。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="274" />
+            <source>Impervious area (km²)</source>
+            <translation>不透水面面积（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="286" />
+            <source>Impervious share of the valid area (%)</source>
+            <translation>不透水面占有效面积比例（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="344" />
+            <source>Class in 2022</source>
+            <translation>2022 年类别</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="345" />
+            <source>Class in 2020</source>
+            <translation>2020 年类别</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="352" />
+            <location filename="../../plugin/gui/charts.py" line="377" />
+            <source>Area (km²)</source>
+            <translation>面积（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="136" />
+            <source>Impervious area and share per zone</source>
+            <translation>各分区不透水面面积与占比</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="137" />
+            <source>Class composition per zone</source>
+            <translation>各分区类别构成</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="138" />
+            <source>Transition matrix 2020 → 2022</source>
+            <translation>转移矩阵 2020 → 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="139" />
+            <source>Impervious gain and loss per zone</source>
+            <translation>各分区不透水面增加与减少</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="316" />
+            <source>Share of the valid area (%)</source>
+            <translation>占有效面积比例（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="371" />
+            <source>Gain (to impervious)</source>
+            <translation>增加（转为不透水面）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="372" />
+            <source>Loss (from impervious)</source>
+            <translation>减少（由不透水面转出）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="373" />
+            <location filename="../../plugin/gui/results.py" line="92" />
+            <source>Net change</source>
+            <translation>净变化</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="291" />
+            <source>Top {n} zones by impervious area</source>
+            <translation>不透水面面积前 {n} 位分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="325" />
+            <source>Class composition of the {n} largest zones (valid area)</source>
+            <translation>有效面积最大的 {n} 个分区的类别构成</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="354" />
+            <source>all {n} zones</source>
+            <translation>全部 {n} 个分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="357" />
+            <source>Transitions 2020 → 2022 (km²): {scope}</source>
+            <translation>2020 → 2022 转移（km²）：{scope}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="379" />
+            <source>Impervious gain and loss 2020 → 2022, top {n} zones by net change</source>
+            <translation>2020 → 2022 不透水面增减，净变化前 {n} 位分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="285" />
+            <source>{year} share</source>
+            <translation>{year} 年占比</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="221" />
+            <location filename="../../plugin/plugin_main.py" line="68" />
+            <source>Impervious surface statistics</source>
+            <translation>不透水面统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="323" />
+            <source>Polygon layer of the zones (provinces, cities, counties…), in any CRS</source>
+            <translation>分区的面图层（省、市、县……），任意坐标参考系</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="324" />
+            <source>Field used as zone label in the table and charts, and as join key</source>
+            <translation>在表格和图表中作为分区名称、并作为连接键的字段</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="326" />
+            <source>Folder holding cisc_2020.tif, cisc_2022.tif and valid_mask_2020.tif, valid_mask_2022.tif</source>
+            <translation>包含 cisc_2020.tif、cisc_2022.tif 以及 valid_mask_2020.tif、valid_mask_2022.tif 的文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="329" />
+            <source>Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged</source>
+            <translation>有效比例（位于有效掩膜和栅格范围内）低于此百分比的分区将被标记</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="331" />
+            <source>Copy the selected rows (or all rows) to the clipboard, tab-separated</source>
+            <translation>将所选行（或全部行）以制表符分隔复制到剪贴板</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="332" />
+            <source>Table</source>
+            <translation>表格</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="333" />
+            <source>Charts</source>
+            <translation>图表</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="334" />
+            <source>About the data</source>
+            <translation>关于数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="800" />
+            <source>Not joined: the zones layer is gone or has no name field.</source>
+            <translation>未连接：分区图层已不存在或没有名称字段。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="963" />
+            <source>Save chart as PNG</source>
+            <translation>将图表保存为 PNG</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="963" />
+            <source>PNG images (*.png)</source>
+            <translation>PNG 图像 (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="294" />
+            <source>Zones</source>
+            <translation>分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="295" />
+            <source>Analysis and data</source>
+            <translation>分析与数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="296" />
+            <source>Results</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="300" />
+            <source>Zones layer</source>
+            <translation>分区图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="301" />
+            <source>Zone name field</source>
+            <translation>分区名称字段</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="302" />
+            <source>Analysis</source>
+            <translation>分析</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="303" />
+            <source>CISC data</source>
+            <translation>CISC 数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="304" />
+            <source>Flag valid coverage below</source>
+            <translation>标记有效覆盖率低于</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="305" />
+            <source>Top</source>
+            <translation>前</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="309" />
+            <source>Selected features only</source>
+            <translation>仅所选要素</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="310" />
+            <source>Layers in the project</source>
+            <translation>项目中的图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="311" />
+            <source>Folder</source>
+            <translation>文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="312" />
+            <source>Add the results as a new layer to the project</source>
+            <translation>将结果作为新图层添加到项目</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="313" />
+            <source>Join the results onto the zones layer (by the zone name field)</source>
+            <translation>将结果连接到分区图层（按分区名称字段）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="314" />
+            <source>Run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="315" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="316" />
+            <source>Copy</source>
+            <translation>复制</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="317" />
+            <source>Export CSV…</source>
+            <translation>导出 CSV…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="318" />
+            <source>Export GeoPackage…</source>
+            <translation>导出 GeoPackage…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="319" />
+            <source>Transition matrix of the zone selected in the table (else all zones)</source>
+            <translation>显示表格中所选分区的转移矩阵（否则为全部分区）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="320" />
+            <source>Save chart as PNG…</source>
+            <translation>将图表保存为 PNG…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="338" />
+            <source>Valid: inside the year's valid mask, the only place where a 0 means bare land. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors. Data: CISC, Scientific Data, DOI {doi}.</source>
+            <translation>有效：位于该年份有效掩膜内，只有在此范围内值 0 才表示裸地。植被和水体为辅助类别，作者不保证其可靠性。数据：CISC，Scientific Data，DOI {doi}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="480" />
+            <source>Choose a zones layer: a polygon layer of the project.</source>
+            <translation>请选择分区图层：项目中的一个面图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="511" />
+            <source>Joining the results onto the zones needs a zone name field (the join key).</source>
+            <translation>将结果连接到分区需要分区名称字段（连接键）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="588" />
+            <source>Cancelling…</source>
+            <translation>正在取消…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="598" />
+            <location filename="../../plugin/gui/task_runner.py" line="115" />
+            <location filename="../../plugin/gui/task_runner.py" line="157" />
+            <source>Cancelled.</source>
+            <translation>已取消。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="653" />
+            <source>Done: {n} zones.</source>
+            <translation>完成：{n} 个分区。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="666" />
+            <source>the algorithm returned no output layer</source>
+            <translation>算法未返回输出图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="671" />
+            <source>the two runs returned different numbers of zones</source>
+            <translation>两次运行返回的分区数量不同</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="816" />
+            <source>Joined onto {zones} by {field}.</source>
+            <translation>已按 {field} 连接到 {zones}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="883" />
+            <source>Export the table as CSV</source>
+            <translation>将表格导出为 CSV</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="883" />
+            <source>CSV files (*.csv)</source>
+            <translation>CSV 文件 (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="889" />
+            <source>Export the results as GeoPackage</source>
+            <translation>将结果导出为 GeoPackage</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="889" />
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="948" />
+            <source>There is no chart to save.</source>
+            <translation>没有可保存的图表。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="987" />
+            <source>The zones layer was removed: the run was cancelled.</source>
+            <translation>分区图层已被移除：运行已取消。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="347" />
+            <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m</source>
+            <translation>中国不透水面覆盖数据 2020 与 2022（CISC），30 米</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="349" />
+            <source>Valid pixels.</source>
+            <translation>有效像元。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="350" />
+            <source>A pixel is valid when it lies inside the raster, its year's valid mask is set there and its value is 0 to 3. Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: without the mask they cannot be told apart. Areas and shares are computed over valid pixels only; the change statistics use pixels valid in both years.</source>
+            <translation>像元位于栅格范围内、该年份有效掩膜在该处有值且像元值为 0 到 3 时，该像元为有效像元。无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：没有掩膜就无法区分二者。面积和比例仅基于有效像元计算；变化统计使用两个年份均有效的像元。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="359" />
+            <source>Auxiliary classes.</source>
+            <translation>辅助类别。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="360" />
+            <source>Impervious surface is the product's main class. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors: use their figures for reference only.</source>
+            <translation>不透水面是该产品的主要类别。植被和水体为辅助类别，作者不保证其可靠性：其数值仅供参考。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="367" />
+            <source>Zones.</source>
+            <translation>分区。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="368" />
+            <source>A pixel belongs to a zone when its centre lies inside the zone. Zones with a low valid coverage are flagged in the table: their figures rest on a small part of their area. The data are not clipped to coastlines or administrative boundaries.</source>
+            <translation>像元中心位于分区内时，该像元属于该分区。有效覆盖率低的分区会在表格中标记：其数值仅基于分区面积的一小部分。数据未按海岸线或行政边界裁剪。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="376" />
+            <source>Please cite:</source>
+            <translation>请引用：</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="432" />
+            <source>mask looked up beside the raster</source>
+            <translation>在栅格旁查找掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="457" />
+            <source>Choose the folder holding the CISC rasters.</source>
+            <translation>请选择包含 CISC 栅格的文件夹。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="537" />
+            <source>change statistics 2020 → 2022</source>
+            <translation>变化统计 2020 → 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="579" />
+            <source>Running {analysis}…</source>
+            <translation>正在运行{analysis}…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="635" />
+            <source>The run failed.</source>
+            <translation>运行失败。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="727" />
+            <location filename="../../plugin/gui/results.py" line="174" />
+            <source>Zone</source>
+            <translation>分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="773" />
+            <source>{n} of {total} zones have a valid coverage below {threshold:g} % (marked ⚠).</source>
+            <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（标记为 ⚠）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="775" />
+            <source>All zones have a valid coverage of at least {threshold:g} %.</source>
+            <translation>所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="788" />
+            <source>CISC {analysis} – {zones}</source>
+            <translation>CISC {analysis} – {zones}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="812" />
+            <source>Could not join the results onto {zones}.</source>
+            <translation>无法将结果连接到 {zones}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="815" />
+            <source>Joined on {field}, but its values are not unique: some zones got another zone's figures.</source>
+            <translation>已按 {field} 连接，但其值不唯一：部分分区得到了其他分区的数值。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="845" />
+            <source>Copied {n} rows to the clipboard.</source>
+            <translation>已将 {n} 行复制到剪贴板。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="869" />
+            <location filename="../../plugin/gui/dock.py" line="878" />
+            <location filename="../../plugin/gui/dock.py" line="955" />
+            <source>Saved {path}</source>
+            <translation>已保存 {path}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="482" />
+            <source>The zones layer {name} is not valid (its source cannot be read).</source>
+            <translation>分区图层 {name} 无效（无法读取其数据源）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="484" />
+            <location filename="../../plugin/gui/dock.py" line="491" />
+            <location filename="../../plugin/gui/dock.py" line="496" />
+            <source>The zones layer {name} has no polygons.</source>
+            <translation>分区图层 {name} 没有面要素。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="506" />
+            <source>The zones layer {name} already has the field {field} (from earlier results?): remove those fields or use a copy of the layer without them.</source>
+            <translation>分区图层 {name} 已有字段 {field}（可能来自之前的结果？）：请删除这些字段，或使用不含这些字段的图层副本。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="625" />
+            <source>Running step {n} of {total}: {step}…</source>
+            <translation>正在运行第 {n} 步（共 {total} 步）：{step}…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="656" />
+            <source>Warnings: {warnings}</source>
+            <translation>警告：{warnings}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="690" />
+            <source>missing output fields: {fields}</source>
+            <translation>缺少输出字段：{fields}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="906" />
+            <source>Charts need matplotlib, which could not be loaded ({error}). The table shows all figures.</source>
+            <translation>图表需要 matplotlib，但无法加载（{error}）。表格中显示了全部数值。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="459" />
+            <source>The folder {folder} does not exist.</source>
+            <translation>文件夹 {folder} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="488" />
+            <source>“Selected features only” is checked but no feature of {name} is selected.</source>
+            <translation>已勾选“仅所选要素”，但 {name} 中没有选中任何要素。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="642" />
+            <source>Could not read the results: {error}</source>
+            <translation>无法读取结果：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="678" />
+            <source>Zone {n}</source>
+            <translation>分区 {n}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="867" />
+            <location filename="../../plugin/gui/dock.py" line="876" />
+            <source>Could not export {path}: {error}</source>
+            <translation>无法导出 {path}：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="927" />
+            <source>The chart could not be drawn: {error}</source>
+            <translation>无法绘制图表：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="953" />
+            <source>Could not save {path}: {error}</source>
+            <translation>无法保存 {path}：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="449" />
+            <source>No CISC {year} layer in the project: add it with “Add CISC layers…” or choose a folder.</source>
+            <translation>项目中没有 CISC {year} 图层：请通过“添加 CISC 图层…”添加，或选择文件夹。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="465" />
+            <source>No CISC {year} raster (cisc_{year}.tif) in {folder}.</source>
+            <translation>{folder} 中没有 CISC {year} 栅格（cisc_{year}.tif）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="548" />
+            <source>zonal statistics {year}</source>
+            <translation>{year} 年分区统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="80" />
+            <source>Valid area</source>
+            <translation>有效面积</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="81" />
+            <source>Invalid area</source>
+            <translation>无效面积</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="82" />
+            <source>Valid coverage</source>
+            <translation>有效覆盖率</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="83" />
+            <location filename="../../plugin/gui/results.py" line="70" />
+            <source>Bare land</source>
+            <translation>裸地</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="84" />
+            <source>Impervious area</source>
+            <translation>不透水面面积</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="85" />
+            <source>Vegetation (ref.)</source>
+            <translation>植被（参考）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="86" />
+            <source>Water (ref.)</source>
+            <translation>水体（参考）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="87" />
+            <source>Impervious share</source>
+            <translation>不透水面占比</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="88" />
+            <source>Impervious 2020</source>
+            <translation>2020 年不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="89" />
+            <source>Impervious 2022</source>
+            <translation>2022 年不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="90" />
+            <source>Gain</source>
+            <translation>增加</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="91" />
+            <source>Loss</source>
+            <translation>减少</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="93" />
+            <source>Growth</source>
+            <translation>增长率</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="56" />
+            <source>Impervious surface 2020</source>
+            <translation>不透水面 2020</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="57" />
+            <source>Impervious surface 2022</source>
+            <translation>不透水面 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="58" />
+            <source>Impervious surface 2020 and 2022</source>
+            <translation>不透水面 2020 与 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="59" />
+            <source>Change 2020 → 2022</source>
+            <translation>变化 2020 → 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="71" />
+            <source>Impervious</source>
+            <translation>不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="72" />
+            <source>Vegetation</source>
+            <translation>植被</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="73" />
+            <source>Water</source>
+            <translation>水体</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="401" />
+            <location filename="../../plugin/gui/results.py" line="425" />
+            <source>There are no results to export.</source>
+            <translation>没有可导出的结果。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="100" />
+            <source>{from_class} → {to_class}</source>
+            <translation>{from_class} → {to_class}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="327" />
+            <source>Valid coverage below {threshold:g} %: the figures of this zone rest on a small part of its area (outside the valid mask, or outside the raster).</source>
+            <translation>有效覆盖率低于 {threshold:g} %：该分区的数值仅基于其面积的一小部分（其余位于有效掩膜之外或栅格范围之外）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="443" />
+            <source>Could not write {path}: {message}</source>
+            <translation>无法写入 {path}：{message}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/task_runner.py" line="161" />
+            <location filename="../../plugin/gui/task_runner.py" line="187" />
+            <source>The algorithm failed (see the log).</source>
+            <translation>算法运行失败（请查看日志）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/task_runner.py" line="134" />
+            <source>CISC: {step}</source>
+            <translation>CISC：{step}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/task_runner.py" line="125" />
+            <source>The Processing algorithm {id} is not available: is the CISC plugin's provider enabled in Processing's settings?</source>
+            <translation>Processing 算法 {id} 不可用：是否已在 Processing 设置中启用 CISC 插件的提供程序？</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="163" />
+            <source>Downloading CISC files</source>
+            <translation>正在下载 CISC 文件</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="412" />
+            <source>the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes</source>
+            <translation>服务器返回 429 Too Many Requests（Zenodo 访问频率限制）；请几分钟后再试</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="211" />
+            <source>Download cancelled: nothing incomplete was given a final name; partial files end in .part and resume next time.</source>
+            <translation>下载已取消：未完成的文件不会使用最终文件名；部分下载的文件以 .part 结尾，下次将继续下载。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="262" />
+            <source>The record's API ({url}) could not be read ({error}); using the published checksums.</source>
+            <translation>无法读取记录的 API（{url}）（{error}）；改用已公布的校验值。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="190" />
+            <source>Download failed: {error}</source>
+            <translation>下载失败：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="233" />
+            <source>{name}: not on the record; not downloaded.</source>
+            <translation>{name}：不在该记录中；未下载。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="273" />
+            <source>{name}: no md5 checksum is known, so it cannot be verified; not downloaded.</source>
+            <translation>{name}：没有已知的 md5 校验值，无法校验；未下载。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="284" />
+            <source>{name}: the existing file did not match its md5; renamed to {bad} and downloaded again.</source>
+            <translation>{name}：现有文件与其 md5 不符；已重命名为 {bad} 并重新下载。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="416" />
+            <source>not found on the server (HTTP {status})</source>
+            <translation>服务器上未找到（HTTP {status}）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="419" />
+            <source>the server answered HTTP {status}</source>
+            <translation>服务器返回 HTTP {status}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="423" />
+            <source>the connection failed after {size} ({error})</source>
+            <translation>已传输 {size} 后连接失败（{error}）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="430" />
+            <source>the connection was cut after {got} of {size}</source>
+            <translation>在 {size} 中传输 {got} 后连接中断</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="279" />
+            <source>{name}: already downloaded and verified.</source>
+            <translation>{name}：已下载并校验。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="293" />
+            <source>{name}: needs {need} in {folder} but only {free} is free.</source>
+            <translation>{name}：需要在 {folder} 中占用 {need}，但仅剩 {free} 可用空间。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="309" />
+            <source> The partial file {part} ({size}) is kept; download again to resume.</source>
+            <translation> 已保留部分下载的文件 {part}（{size}）；再次下载即可继续。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/loader.py" line="172" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="78" />
+            <source>Acquisition dates</source>
+            <translation>影像获取日期</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/loader.py" line="169" />
+            <source>CISC {year} classes</source>
+            <translation>CISC {year} 类别</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/loader.py" line="171" />
+            <source>Valid mask {year} (grey: no valid data)</source>
+            <translation>{year} 年有效掩膜（灰色：无有效数据）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/loader.py" line="172" />
+            <source>Acquisition dates {year}</source>
+            <translation>{year} 年影像获取日期</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/loader.py" line="269" />
+            <source>{name} is already in the project.</source>
+            <translation>{name} 已在项目中。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/styling.py" line="127" />
+            <source>Select a CISC classification layer (cisc_2020.tif or cisc_2022.tif) in the Layers panel first.</source>
+            <translation>请先在图层面板中选择一个 CISC 分类图层（cisc_2020.tif 或 cisc_2022.tif）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/styling.py" line="137" />
+            <source>{name}: impervious surface only.</source>
+            <translation>{name}：仅显示不透水面。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/styling.py" line="137" />
+            <source>{name}: all classes.</source>
+            <translation>{name}：显示全部类别。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/plugin_main.py" line="65" />
+            <source>Add CISC layers…</source>
+            <translation>添加 CISC 图层…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/plugin_main.py" line="72" />
+            <source>Show impervious surface only</source>
+            <translation>仅显示不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/plugin_main.py" line="75" />
+            <source>About the CISC dataset…</source>
+            <translation>关于 CISC 数据集…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/plugin_main.py" line="151" />
+            <source>About the CISC dataset</source>
+            <translation>关于 CISC 数据集</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/plugin_main.py" line="152" />
+            <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.
+
+Cite: {citation}
+DOI: {doi}
+Data: {url}
+
+Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors. A value of 0 is bare land only where the year's valid mask is set.</source>
+            <translation>中国不透水面覆盖数据 2020 与 2022（CISC），30 米。
+
+引用：{citation}
+DOI：{doi}
+数据：{url}
+
+植被和水体为辅助类别，作者不保证其可靠性。只有在该年份有效掩膜有值的位置，值 0 才表示裸地。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="59" />
+            <source>Acquisition dates of the imagery per zone</source>
+            <translation>各分区影像获取日期</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="62" />
+            <source>cisc,date,acquisition,imagery,source,time</source>
+            <translation>cisc,日期,获取,影像,来源,时间</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="69" />
+            <source>Acquisition-date polygons (layer, or source_date_*.zip)</source>
+            <translation>影像获取日期面（图层或 source_date_*.zip）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="74" />
+            <source>Date field (detected when empty)</source>
+            <translation>日期字段（留空时自动识别）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="119" />
+            <source>DATES: the date layer {value} cannot be opened.</source>
+            <translation>DATES：无法打开日期图层 {value}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="143" />
+            <source>{layer}: acquisition dates read from the field {field}.</source>
+            <translation>{layer}：从字段 {field} 读取影像获取日期。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="156" />
+            <location filename="../../plugin/processing/base.py" line="87" />
+            <location filename="../../plugin/processing/base.py" line="76" />
+            <source>Cancelled: nothing was written.</source>
+            <translation>已取消：未写入任何内容。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="86" />
+            <source>DATES: {path}: file not found.</source>
+            <translation>DATES：{path}：文件不存在。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="89" />
+            <source>DATES: {path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
+            <translation>DATES：{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="105" />
+            <source>{path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
+            <translation>{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="138" />
+            <source>{layer}: no acquisition-date field found (fields: {fields}); set DATE_FIELD.</source>
+            <translation>{layer}：未找到影像获取日期字段（字段：{fields}）；请设置 DATE_FIELD。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="112" />
+            <source>{path}: {name} inside the zip cannot be read.</source>
+            <translation>{path}：无法读取 zip 中的 {name}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="26" />
+            <source>Change map (two years)</source>
+            <translation>变化图（两个年份）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="29" />
+            <source>cisc,impervious,change,transition,map,raster</source>
+            <translation>cisc,不透水面,变化,转移,地图,栅格</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="32" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="34" />
+            <source>CISC raster, first year (from)</source>
+            <translation>CISC 栅格，起始年份（从）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="33" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="35" />
+            <source>Valid mask of the first year</source>
+            <translation>起始年份的有效掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="34" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="36" />
+            <source>CISC raster, second year (to)</source>
+            <translation>CISC 栅格，结束年份（到）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="35" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="37" />
+            <source>Valid mask of the second year</source>
+            <translation>结束年份的有效掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="36" />
+            <source>Clip to extent</source>
+            <translation>裁剪到范围</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="37" />
+            <source>Change map</source>
+            <translation>变化图</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="72" />
+            <source>Change map written: {path} ({width} x {height} pixels).</source>
+            <translation>已写入变化图：{path}（{width} x {height} 像元）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="28" />
+            <source>Change statistics (two years)</source>
+            <translation>变化统计（两个年份）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="31" />
+            <source>cisc,impervious,change,transition,gain,loss,growth,zonal,statistics</source>
+            <translation>cisc,不透水面,变化,转移,增加,减少,增长,分区,统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="39" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="37" />
+            <source>Output column prefix</source>
+            <translation>输出字段前缀</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="42" />
+            <source>Change statistics</source>
+            <translation>变化统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="25" />
+            <source>Impervious fraction on a coarse grid</source>
+            <translation>粗网格不透水面比例</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="28" />
+            <source>cisc,impervious,fraction,share,percent,grid,aggregate,raster</source>
+            <translation>cisc,不透水面,比例,占比,百分比,网格,聚合,栅格</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="31" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="34" />
+            <source>CISC raster (one year)</source>
+            <translation>CISC 栅格（单一年份）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="32" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="35" />
+            <source>Valid mask of that year</source>
+            <translation>该年份的有效掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="36" />
+            <source>Cell size (metres)</source>
+            <translation>网格大小（米）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="45" />
+            <source>Minimum valid share of a cell (%)</source>
+            <translation>网格最小有效比例（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="52" />
+            <source>Impervious fraction</source>
+            <translation>不透水面比例</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="78" />
+            <source>Impervious fraction written: {path} ({width} x {height} cells of {size:g} m).</source>
+            <translation>已写入不透水面比例：{path}（{width} x {height} 个 {size:g} 米网格）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="28" />
+            <source>Zonal statistics (one year)</source>
+            <translation>分区统计（单一年份）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="31" />
+            <source>cisc,impervious,zonal,statistics,area,china,land cover</source>
+            <translation>cisc,不透水面,分区,统计,面积,中国,土地覆盖</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="40" />
+            <source>Zonal statistics</source>
+            <translation>分区统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="204" />
+            <source>Zones (polygons)</source>
+            <translation>分区（面）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="252" />
+            <source>No valid mask for {raster} ({param} empty, no valid_mask_&lt;year&gt;.tif beside it): every pixel inside the raster is taken as valid, so invalid pixels (stored as 0) count as bare land.</source>
+            <translation>{raster} 没有有效掩膜（{param} 为空，且其旁边没有 valid_mask_&lt;year&gt;.tif）：栅格范围内的所有像元都视为有效，因此无效像元（存储为 0）将被计为裸地。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="81" />
+            <source>Out of memory. Please report this: the CISC tools should never need much.</source>
+            <translation>内存不足。请报告此问题：CISC 工具本不应占用大量内存。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="245" />
+            <source>{param} left empty: using the valid mask {mask} found beside {raster}.</source>
+            <translation>{param} 为空：使用在 {raster} 旁找到的有效掩膜 {mask}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="233" />
+            <location filename="../../plugin/processing/base.py" line="213" />
+            <source>{name}: a CISC raster is required.</source>
+            <translation>{name}：需要一个 CISC 栅格。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="270" />
+            <source>{path}: the raster has no coordinate reference system; CISC rasters are in an Albers projection.</source>
+            <translation>{path}：该栅格没有坐标参考系；CISC 栅格采用 Albers 投影。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="300" />
+            <source>{name}: the zone layer {value} cannot be opened.</source>
+            <translation>{name}：无法打开分区图层 {value}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="305" />
+            <source>{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.</source>
+            <translation>{layer}：分区图层不含面要素（{kind}）；请选择面图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="313" />
+            <source>Zones transformed from {src} to the raster's CRS {dst}.</source>
+            <translation>分区已从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="369" />
+            <source>{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).</source>
+            <translation>{layer}：分区图层不含面要素（没有面几何的要素{selected}）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="376" />
+            <source>{count} zone(s) could not be transformed to the raster's CRS and get zeros and NULLs.</source>
+            <translation>{count} 个分区无法转换到栅格的坐标参考系，其结果为零和 NULL。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="131" />
+            <source>{algorithm} failed: {error} (details in the CISC log)</source>
+            <translation>{algorithm} 运行失败：{error}（详情见 CISC 日志）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="222" />
+            <source>{source}: not a raster file (provider {provider}); save it as a GeoTIFF first.</source>
+            <translation>{source}：不是栅格文件（数据提供程序 {provider}）；请先将其另存为 GeoTIFF。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="320" />
+            <source>{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.</source>
+            <translation>{layer}：分区图层没有坐标参考系；其坐标按栅格的坐标参考系处理。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="346" />
+            <source>Feature ({fid}) of {layer} has an invalid geometry and was skipped.</source>
+            <translation>{layer} 的要素（{fid}）几何无效，已跳过。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="371" />
+            <source>, or no feature selected</source>
+            <translation>，或未选中任何要素</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="434" />
+            <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
+            <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="469" />
+            <source>Cannot write to {output}: {error}</source>
+            <translation>无法写入 {output}：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="173" />
+            <source>Incorrect parameter value for {param}</source>
+            <translation>参数 {param} 的值不正确</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="340" />
+            <source>Feature ({fid}) of {layer} has an invalid geometry. Fix it (Fix geometries) or set Processing's invalid features filtering to skip or ignore invalid features.</source>
+            <translation>{layer} 的要素（{fid}）几何无效。请修复（修复几何），或将 Processing 的无效要素过滤设置为跳过或忽略无效要素。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="156" />
+            <source>{param}: {path}: file not found.</source>
+            <translation>{param}：{path}：文件不存在。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="18" />
+            <source>&lt;p&gt;&lt;b&gt;Pixel rule.&lt;/b&gt; A pixel belongs to a zone when its centre lies inside the zone (holes are excluded, multipart zones are the union of their parts, overlapping zones are each counted in full). Areas come from the raster's pixel size (equal-area projection), in km².&lt;/p&gt;</source>
+            <translation>&lt;p&gt;&lt;b&gt;像元规则。&lt;/b&gt;像元中心位于分区内时，该像元属于该分区（不含内环孔洞，多部件分区取各部件的并集，相互重叠的分区各自完整计算）。面积由栅格像元大小（等积投影）计算，单位为 km²。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="26" />
+            <source>&lt;p&gt;&lt;b&gt;Valid mask.&lt;/b&gt; A pixel is valid when it lies inside the raster, its valid mask is non-zero there and its value is a class 0..3. When the mask is left empty, a file valid_mask_&amp;lt;year&amp;gt;.tif beside the raster is used if present (the log says so); otherwise every pixel inside the raster is taken as valid and a warning says so. Without a mask a 0 cannot be told apart from an invalid pixel.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;&lt;b&gt;有效掩膜。&lt;/b&gt;像元位于栅格范围内、其有效掩膜在该处非零且像元值为 0..3 之一的类别时，该像元有效。掩膜留空时，如果栅格旁有 valid_mask_&amp;lt;year&amp;gt;.tif 文件则使用该文件（日志中会说明）；否则栅格范围内的所有像元都视为有效，并给出警告。没有掩膜时，无法将值 0 与无效像元区分开。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="35" />
+            <source>&lt;p&gt;&lt;b&gt;Caveats.&lt;/b&gt; Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: 0 is bare land only where the year's valid mask is set. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the dataset's authors. The data are not clipped to coastlines or administrative boundaries.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;&lt;b&gt;注意事项。&lt;/b&gt;无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：只有在该年份有效掩膜有值的位置，0 才表示裸地。植被和水体为辅助类别，数据集作者不保证其可靠性。数据未按海岸线或行政边界裁剪。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="44" />
+            <source>&lt;p&gt;&lt;b&gt;Cite.&lt;/b&gt; {citation}&lt;/p&gt;</source>
+            <translation>&lt;p&gt;&lt;b&gt;引用。&lt;/b&gt;{citation}&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="11" />
+            <source>Statistics</source>
+            <translation>统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="12" />
+            <source>Rasters</source>
+            <translation>栅格</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="13" />
+            <source>Imagery dates</source>
+            <translation>影像日期</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="49" />
+            <source>&lt;p&gt;Per zone: valid and invalid area, the area of each class (bare, impervious, vegetation, water) and the impervious share of the valid area, from one year of CISC (China Impervious Surface Cover, 30 m).&lt;/p&gt;&lt;p&gt;Output: every zone with all its attributes and geometry, plus valid_km2, invalid_km2, valid_pct, bare_km2, imperv_km2, veg_km2, water_km2, imperv_pct, each named COLUMN_PREFIX + field. Percentages are 0..100; NULL when undefined (a zone without pixel centres, or without valid pixels).&lt;/p&gt;&lt;p&gt;Zones in any CRS are transformed to the raster's CRS. A raster that is not CISC-like (floating point, several bands, values above 3) is refused.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;基于单一年份的 CISC（中国不透水面覆盖数据，30 米）按分区计算：有效面积和无效面积、各类别（裸地、不透水面、植被、水体）的面积，以及不透水面占有效面积的比例。&lt;/p&gt;&lt;p&gt;输出：每个分区及其全部属性和几何，另加 valid_km2、invalid_km2、valid_pct、bare_km2、imperv_km2、veg_km2、water_km2、imperv_pct 字段，字段名为 COLUMN_PREFIX + 字段。百分比取值 0..100；无法定义时为 NULL（分区内没有像元中心，或没有有效像元）。&lt;/p&gt;&lt;p&gt;任意坐标参考系的分区都会转换到栅格的坐标参考系。不符合 CISC 特征的栅格（浮点型、多波段、值大于 3）将被拒绝。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="58" />
+            <source>&lt;p&gt;Per zone, over the pixels valid in both years: the area of the 16 transitions t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 (class codes 0 bare, 1 impervious, 2 vegetation, 3 water), impervious area then and now, gain (to impervious from any other class), loss, net change and growth_pct = 100 x (now - then) / then (NULL when then is 0).&lt;/p&gt;&lt;p&gt;The two years must be on one grid (same pixel size and alignment; their extents may differ). Each year has its own optional valid mask.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;按分区、基于两个年份均有效的像元计算：16 种转移 t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 的面积（类别代码 0 裸地、1 不透水面、2 植被、3 水体）、前后两期不透水面面积、增加（由其他任一类别转为不透水面）、减少、净变化以及 growth_pct = 100 x (后期 - 前期) / 前期（前期为 0 时为 NULL）。&lt;/p&gt;&lt;p&gt;两个年份必须位于同一网格（像元大小和对齐方式相同；范围可以不同）。每个年份都有各自可选的有效掩膜。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="65" />
+            <source>&lt;p&gt;A GeoTIFF (tiled, compressed) on the FROM raster's grid, optionally clipped to EXTENT: value 10 x class_from + class_to (e.g. 21 = vegetation -&gt; impervious) where the pixel is valid in both years, 255 (nodata) elsewhere. Loaded with a paletted style labelled "vegetation -&gt; impervious" etc. A cancelled run leaves no file behind.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;基于起始（FROM）栅格网格的 GeoTIFF（分块、压缩），可选裁剪到 EXTENT：两个年份均有效的像元取值 10 x 起始类别 + 结束类别（例如 21 = 植被 -&gt; 不透水面），其余为 255（无数据）。加载时使用带有“植被 -&gt; 不透水面”等标签的调色板样式。取消运行不会留下任何文件。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="71" />
+            <source>&lt;p&gt;Impervious percent of the valid pixels of each coarse cell of CELL_SIZE metres (default 1 km), on a grid starting at the raster's top-left corner. A pixel belongs to the cell holding its centre, so 1000 m cells hold 33 or 34 pixels a side (use 990 or 1020 m for cells of equal pixel count). Cells whose valid pixels cover less than MIN_VALID_PCT percent of the cell are nodata. Float32 GeoTIFF, loaded with a continuous 0..100 ramp.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;在以栅格左上角为起点、大小为 CELL_SIZE 米（默认 1 千米）的粗网格上，计算每个网格内有效像元中不透水面的百分比。像元归属于其中心所在的网格，因此 1000 米网格每边包含 33 或 34 个像元（如需各网格像元数相同，请使用 990 或 1020 米）。有效像元覆盖不足网格 MIN_VALID_PCT 百分比的网格为无数据。输出为 Float32 GeoTIFF，加载时使用 0..100 的连续色带。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="78" />
+            <source>&lt;p&gt;Which imagery dates a zone's figures rest on: per zone the earliest, latest and area-weighted median acquisition date of the 2 m source imagery, and the share of the zone the date polygons cover (date_cover_pct).&lt;/p&gt;&lt;p&gt;DATES: the acquisition-date polygons (source_date_*_dissolve), or the zip itself (every shapefile inside is read). DATE_FIELD: detected when empty (a Date field, else a field whose name contains "date"); values such as 20200915, "2020-09-15" or "2020/09/15" are read. Areas are measured in an Albers equal-area projection for China.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;分区数值所依据的影像日期：按分区给出 2 米源影像最早、最晚及按面积加权的中位获取日期，以及日期面覆盖分区的比例（date_cover_pct）。&lt;/p&gt;&lt;p&gt;DATES：影像获取日期面（source_date_*_dissolve），或 zip 文件本身（读取其中所有 shapefile）。DATE_FIELD：留空时自动识别（日期类型字段，否则为名称中包含 "date" 的字段）；可读取 20200915、"2020-09-15" 或 "2020/09/15" 等值。面积在适用于中国的 Albers 等积投影中量算。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/provider.py" line="18" />
+            <source>Change report (statistics, change map, fraction)</source>
+            <translation>变化报告（统计、变化图、比例）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/provider.py" line="30" />
+            <source>Reports</source>
+            <translation>报告</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/provider.py" line="38" />
+            <source>CISC impervious surface</source>
+            <translation>CISC 不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/dataset.py" />
+            <source>Bare land / other</source>
+            <translation>裸地/其他</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/dataset.py" />
+            <source>Impervious surface</source>
+            <translation>不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/dataset.py" />
+            <source>Vegetation (reference only)</source>
+            <translation>植被（仅供参考）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/dataset.py" />
+            <source>Water body (reference only)</source>
+            <translation>水体（仅供参考）</translation>
+        </message>
+    </context>
+    <context>
+        <name>AddLayersDialog</name>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Add CISC layers</source>
+            <translation>添加 CISC 图层</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Layers</source>
+            <translation>图层</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>CISC 2020</source>
+            <translation>CISC 2020</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>CISC 2022</source>
+            <translation>CISC 2022</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Valid-mask overlays (invalid area in grey)</source>
+            <translation>有效掩膜叠加层（无效区域显示为灰色）</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Acquisition dates of the 2 m imagery</source>
+            <translation>2 米影像的获取日期</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Source</source>
+            <translation>数据源</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Files in a local folder</source>
+            <translation>本地文件夹中的文件</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>…</source>
+            <translation>…</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Stream from Zenodo (no download)</source>
+            <translation>从 Zenodo 流式读取（不下载）</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Download to a folder, verified</source>
+            <translation>下载到文件夹并校验</translation>
+        </message>
+        <message>
+            <location filename="../../ui/add_layers_dialog.ui" />
+            <source>Files</source>
+            <translation>文件</translation>
+        </message>
+    </context>
+    <context>
+        <name>StatisticsDock</name>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Impervious surface statistics</source>
+            <translation>不透水面统计</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Zones</source>
+            <translation>分区</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Zones layer</source>
+            <translation>分区图层</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Polygon layer of the zones (provinces, cities, counties…), in any CRS</source>
+            <translation>分区的面图层（省、市、县……），任意坐标参考系</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Selected features only</source>
+            <translation>仅所选要素</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Zone name field</source>
+            <translation>分区名称字段</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Field used as zone label in the table and charts, and as join key</source>
+            <translation>在表格和图表中作为分区名称、并作为连接键的字段</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Analysis and data</source>
+            <translation>分析与数据</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Analysis</source>
+            <translation>分析</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>CISC data</source>
+            <translation>CISC 数据</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Layers in the project</source>
+            <translation>项目中的图层</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Folder</source>
+            <translation>文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Folder holding cisc_2020.tif, cisc_2022.tif and valid_mask_2020.tif, valid_mask_2022.tif</source>
+            <translation>包含 cisc_2020.tif、cisc_2022.tif 以及 valid_mask_2020.tif、valid_mask_2022.tif 的文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Results</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Add the results as a new layer to the project</source>
+            <translation>将结果作为新图层添加到项目</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Join the results onto the zones layer (by the zone name field)</source>
+            <translation>将结果连接到分区图层（按分区名称字段）</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Flag valid coverage below</source>
+            <translation>标记有效覆盖率低于</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged</source>
+            <translation>有效比例（位于有效掩膜和栅格范围内）低于此百分比的分区将被标记</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Table</source>
+            <translation>表格</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Copy</source>
+            <translation>复制</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Copy the selected rows (or all rows) to the clipboard, tab-separated</source>
+            <translation>将所选行（或全部行）以制表符分隔复制到剪贴板</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Export CSV…</source>
+            <translation>导出 CSV…</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Export GeoPackage…</source>
+            <translation>导出 GeoPackage…</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Charts</source>
+            <translation>图表</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Top</source>
+            <translation>前</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Transition matrix of the zone selected in the table (else all zones)</source>
+            <translation>显示表格中所选分区的转移矩阵（否则为全部分区）</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Save chart as PNG…</source>
+            <translation>将图表保存为 PNG…</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>About the data</source>
+            <translation>关于数据</translation>
+        </message>
+    </context>
+</TS>
