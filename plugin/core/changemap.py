@@ -70,7 +70,6 @@ class AtomicGeoTiff:
                  nodata: float, tile: int = OUTPUT_TILE, predictor: int = 2):
         from osgeo import gdal
 
-        gdal.UseExceptions()
         self.path = os.path.abspath(str(path))
         folder = os.path.dirname(self.path) or "."
         if not os.path.isdir(folder):
@@ -94,6 +93,8 @@ class AtomicGeoTiff:
             )
         except RuntimeError as exc:
             raise CiscError(f"{self.path}: cannot be written ({str(exc).strip()}).") from None
+        if self._dataset is None:  # GDAL not raising exceptions: its mode is QGIS's, not ours
+            raise CiscError(f"{self.path}: cannot be written ({gdal.GetLastErrorMsg().strip()}).")
         self._dataset.SetGeoTransform(tuple(geotransform))
         if crs_wkt:
             self._dataset.SetProjection(crs_wkt)
@@ -102,9 +103,13 @@ class AtomicGeoTiff:
 
     def write(self, col: int, row: int, array: np.ndarray) -> None:
         try:
-            self.band.WriteArray(array, int(col), int(row))
+            failed = self.band.WriteArray(array, int(col), int(row)) != 0
         except RuntimeError as exc:
             raise CiscError(f"{self.path}: write failed ({str(exc).strip()}).") from None
+        if failed:
+            from osgeo import gdal
+
+            raise CiscError(f"{self.path}: write failed ({gdal.GetLastErrorMsg().strip()}).")
 
     def commit(self) -> str:
         self.band.FlushCache()

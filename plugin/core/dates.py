@@ -140,9 +140,10 @@ def weighted_median_date(dated_areas: Iterable[Tuple[_dt.date, float]]) -> Optio
 
 
 def _ogr():
+    # OGR's exception mode is left as QGIS and the other plugins have it: every call here
+    # checks for None and catches RuntimeError, so either mode works
     from osgeo import ogr
 
-    ogr.UseExceptions()
     return ogr
 
 

@@ -385,22 +385,31 @@ class _StatisticsRun:
             window_col0 = max(first_block * size, col0)
             window_col1 = min((last_block + 1) * size, col1)
             window = (window_col0, row_start, window_col1 - window_col0, row_stop - row_start)
-            codes = self._read_codes(reader_set.next_window(len(window_groups)), window)
+            codes, clean = self._read_codes(reader_set.next_window(len(window_groups)), window)
             if codes is None:
                 continue  # no valid pixel in these blocks
+            blocks = []
             for group in window_groups:
                 index = int(block_col[group[0]])
                 block_col0 = max(index * size, col0) - window_col0
                 block_col1 = min((index + 1) * size, col1) - window_col0
-                self._count_block(
-                    codes[:, block_col0:block_col1],
-                    index in overlapping_blocks,
-                    zone_ids[group],
-                    rows[group] - row_start,
-                    starts[group] - window_col0 - block_col0,
-                    ends[group] - window_col0 - block_col0,
-                    strip_counts,
-                )
+                runs = (zone_ids[group], rows[group] - row_start, starts[group] - window_col0 - block_col0,
+                        ends[group] - window_col0 - block_col0)
+                covering = _zones_covering(*runs, codes.shape[0], block_col1 - block_col0)
+                blocks.append((index, block_col0, block_col1, runs, covering))
+            first_covering = blocks[0][4]
+            if first_covering is not None and all(
+                block[4] is not None and np.array_equal(block[4], first_covering) for block in blocks
+            ):
+                # the same zones cover every block of the window: count the window at once
+                strip_counts[first_covering] += self._code_counts(codes, clean)
+                continue
+            for index, block_col0, block_col1, runs, covering in blocks:
+                view = codes[:, block_col0:block_col1]
+                if covering is not None:
+                    strip_counts[covering] += self._code_counts(view, clean)
+                else:
+                    self._count_block(view, index in overlapping_blocks, *runs, strip_counts)
         zones_in_strip = np.unique(zone_ids)
         return zones_in_strip, strip_counts[zones_in_strip]
 
@@ -427,9 +436,10 @@ class _StatisticsRun:
         return readers
 
     def _read_codes(self, readers, window):
-        """Per-pixel codes of the window (class 0..3 or transition 0..15; code_count = invalid),
-        or None when no pixel of the window is valid."""
+        """Per-pixel codes of the window (class 0..3 or transition 0..15; other values are
+        invalid) and whether all are valid; (None, False) when no pixel of the window is valid."""
         year_codes = []
+        clean = True
         for year, (raster_reader, mask_reader) in zip(self.years, readers):
             invalid = None
             if mask_reader is not None:
@@ -438,7 +448,7 @@ class _StatisticsRun:
                 if year.mask.nodata is not None and year.mask.nodata != 0:
                     invalid |= mask == year.mask.nodata
                 if invalid.all():
-                    return None
+                    return None, False
                 if not invalid.any():
                     invalid = None
             values = self._as_uint8(raster_reader.read_window(*window, fill=RASTER_FILL))
@@ -447,15 +457,17 @@ class _StatisticsRun:
             else:
                 self._check_other_values(values, year, invalid)
                 codes = year.class_lut[values]
+                clean = False
             if invalid is not None:
+                clean = False
                 # or-ing 16 in is far faster than np.where with an irregular mask
                 codes |= invalid.view(np.uint8) << np.uint8(4)
             year_codes.append(codes)
         if len(year_codes) == 1:
-            return year_codes[0]
+            return year_codes[0], clean
         transitions = year_codes[0] * np.uint8(4)
         transitions += year_codes[1]
-        return transitions
+        return transitions, clean
 
     @staticmethod
     def _as_uint8(values):
@@ -486,12 +498,9 @@ class _StatisticsRun:
 
     # -- counting ---------------------------------------------------------------------
     def _count_block(self, codes, overlapping, zone_ids, rows, starts, ends, out):
-        """Add the block's counts per zone to out; runs come sorted by row and column."""
-        height, width = codes.shape
-        covering = _zones_covering(zone_ids, rows, starts, ends, height, width)
-        if covering is not None:
-            out[covering] += self._code_counts(codes)
-            return
+        """Add to out the counts per zone of a block crossed by zone boundaries; runs come
+        sorted by row and column."""
+        width = codes.shape[1]
         bits, _ = _PACKING[self.code_count]
         if bits < 16:
             _, zone_ids, rows, starts, ends = _split_at_multiples(zone_ids, rows, starts, ends, (1 << bits) - 1)
@@ -527,12 +536,14 @@ class _StatisticsRun:
                 counts[:, code] = np.bincount(local, weights=field, minlength=zone_count)
         return counts
 
-    def _code_counts(self, codes):
-        """Counts of each valid code in a block (whole-array counts, the fast path)."""
+    def _code_counts(self, codes, clean=False):
+        """Counts of each valid code in a block (whole-array counts, the fast path).
+        clean: the block holds valid codes only, so one class is what the others leave."""
         if self.code_count == 4:
             counts = np.empty(4, dtype=np.int64)
-            for code in range(4):
+            for code in (1, 2, 3):
                 counts[code] = np.count_nonzero(codes == code)
+            counts[0] = codes.size - counts[1:].sum() if clean else np.count_nonzero(codes == 0)
             return counts
         return _histogram(codes, self.code_count)
 

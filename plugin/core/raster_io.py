@@ -10,26 +10,25 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import numpy as np
+from osgeo import gdal, gdal_array
 
 from .errors import CiscError
 
+try:  # optional: the plugin falls back to GDAL, with the same results
+    import rasterio
+    from rasterio.windows import Window as RasterioWindow
+except Exception:  # ImportError, or a rasterio built against another GDAL
+    rasterio = None
+    RasterioWindow = None
+
 BACKEND_ENV = "CISC_RASTER_BACKEND"
-
-
-def _rasterio_module():
-    try:
-        import rasterio  # noqa: F401
-        from rasterio.windows import Window  # noqa: F401
-    except Exception:  # ImportError, or a rasterio built against another GDAL
-        return None
-    return rasterio
 
 
 def backend_name() -> str:
     wanted = os.environ.get(BACKEND_ENV, "").strip().lower()
     if wanted == "gdal":
         return "gdal"
-    if _rasterio_module() is not None:
+    if rasterio is not None:
         return "rasterio"
     if wanted == "rasterio":
         raise CiscError("rasterio was requested (CISC_RASTER_BACKEND=rasterio) but does not import.")
@@ -73,11 +72,17 @@ class GridInfo:
         return gt[2] == 0 and gt[4] == 0 and gt[1] > 0 and gt[5] < 0
 
 
-def _gdal():
-    from osgeo import gdal
-
-    gdal.UseExceptions()
-    return gdal
+def _open_gdal(path: str):
+    """gdal.Open that raises CiscError whether or not GDAL raises exceptions: the process's
+    exception mode belongs to QGIS and the other plugins, so it is never changed here."""
+    try:
+        dataset = gdal.Open(path)
+    except RuntimeError as exc:
+        raise CiscError(f"{path}: cannot be opened as a raster ({_first_line(exc)}).") from None
+    if dataset is None:
+        reason = gdal.GetLastErrorMsg() or "not a raster GDAL can read"
+        raise CiscError(f"{path}: cannot be opened as a raster ({_first_line(reason)}).")
+    return dataset
 
 
 def open_info(path: str) -> GridInfo:
@@ -85,16 +90,10 @@ def open_info(path: str) -> GridInfo:
     path = str(path)
     if not path.startswith("/vsi") and not os.path.exists(path):
         raise CiscError(f"{path}: file not found.")
-    gdal = _gdal()
-    try:
-        dataset = gdal.Open(path)
-    except RuntimeError as exc:
-        raise CiscError(f"{path}: cannot be opened as a raster ({_first_line(exc)}).") from None
-    if dataset is None or dataset.RasterCount == 0:
+    dataset = _open_gdal(path)
+    if dataset.RasterCount == 0:
         raise CiscError(f"{path}: cannot be opened as a raster (no raster band).")
     band = dataset.GetRasterBand(1)
-    from osgeo import gdal_array
-
     numpy_type = gdal_array.GDALTypeCodeToNumericTypeCode(band.DataType)
     block = band.GetBlockSize()
     info = GridInfo(
@@ -119,19 +118,18 @@ def _first_line(exc: Exception) -> str:
 
 class _GdalReader:
     def __init__(self, path: str):
-        gdal = _gdal()
-        try:
-            self._dataset = gdal.Open(path)
-        except RuntimeError as exc:
-            raise CiscError(f"{path}: cannot be opened as a raster ({_first_line(exc)}).") from None
+        self._dataset = _open_gdal(path)
         self._band = self._dataset.GetRasterBand(1)
         self.path = path
 
     def read(self, col: int, row: int, width: int, height: int) -> np.ndarray:
         try:
-            return self._band.ReadAsArray(col, row, width, height)
+            data = self._band.ReadAsArray(col, row, width, height)
         except RuntimeError as exc:
             raise CiscError(f"{self.path}: read failed ({_first_line(exc)}).") from None
+        if data is None:
+            raise CiscError(f"{self.path}: read failed ({_first_line(gdal.GetLastErrorMsg() or 'no data')}).")
+        return data
 
     def close(self):
         self._band = None
@@ -140,10 +138,6 @@ class _GdalReader:
 
 class _RasterioReader:
     def __init__(self, path: str):
-        rasterio = _rasterio_module()
-        from rasterio.windows import Window
-
-        self._window_class = Window
         try:
             self._dataset = rasterio.open(path)
         except Exception as exc:
@@ -152,7 +146,7 @@ class _RasterioReader:
 
     def read(self, col: int, row: int, width: int, height: int) -> np.ndarray:
         try:
-            return self._dataset.read(1, window=self._window_class(col, row, width, height))
+            return self._dataset.read(1, window=RasterioWindow(col, row, width, height))
         except Exception as exc:
             raise CiscError(f"{self.path}: read failed ({_first_line(exc)}).") from None
 
