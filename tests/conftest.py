@@ -44,3 +44,23 @@ def plugin(qgis_app, qgis_iface, qgis_processing):
 @pytest.fixture(scope="session")
 def provider(plugin):
     return plugin.provider
+
+
+_exit_status = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["value"] = int(exitstatus)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config):
+    """Leave without the interpreter's teardown once pytest has reported.
+
+    QGIS 3.22's Python bindings can crash while objects still referenced by Python are
+    destroyed after QgsApplication has exited, turning a passed run into exit code 139. The
+    results are already reported at this point; only that teardown is skipped."""
+    if "value" in _exit_status and not os.environ.get("CISC_TEST_FULL_TEARDOWN"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status["value"])

@@ -12,7 +12,6 @@ for _module in (gdal, ogr, osr):  # datafactory restores GDAL's exception mode o
 from cisc_impervious.plugin.core.changemap import change_label, write_change_map  # noqa: E402
 from cisc_impervious.plugin.core.errors import CiscCancelled, CiscError  # noqa: E402
 from cisc_impervious.plugin.core.feedback import EngineFeedback  # noqa: E402
-
 from tests import datafactory as df  # noqa: E402
 
 

@@ -3,6 +3,10 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from osgeo import ogr
+
 from cisc_impervious.plugin.core.dates import (
     DATE_FIELDS,
     acquisition_date_statistics,
@@ -12,9 +16,6 @@ from cisc_impervious.plugin.core.dates import (
 )
 from cisc_impervious.plugin.core.errors import CiscCancelled
 from cisc_impervious.plugin.core.feedback import EngineFeedback
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from osgeo import ogr
 
 D = dt.date(2020, 9, 15)
 

@@ -5,9 +5,9 @@ import os
 import time
 
 import pytest
+
 from cisc_impervious.plugin.core import dataset, sources
 from cisc_impervious.plugin.layers.download import DownloadTask
-
 from tests.http_range_server import RangeServer
 from tests.layers_testutil import enable_gdal_exceptions, make_set, run_task, wait_for
 
@@ -173,10 +173,11 @@ def test_cancel_leaves_nothing_taken_for_good(qgis_app, server, sample, tmp_path
 
 
 def test_dialog_downloads_then_adds_verified_layers(qgis_app, qgis_iface, qgis_new_project, server, tmp_path):
+    from qgis.core import QgsProject
+
     from cisc_impervious.plugin.gui.add_layers_dialog import AddLayersDialog
     from cisc_impervious.plugin.layers import styling
     from cisc_impervious.plugin.toolbelt.settings import read_settings, write_settings
-    from qgis.core import QgsProject
 
     saved = read_settings()
     QgsProject.instance().clear()

@@ -5,9 +5,6 @@ import shutil
 import zipfile
 
 import pytest
-from cisc_impervious.plugin.core import dataset, sources
-from cisc_impervious.plugin.core.dates import parse_acquisition_date
-from cisc_impervious.plugin.layers import loader, style_files, styling
 from osgeo import ogr
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
@@ -22,6 +19,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
+from cisc_impervious.plugin.core import dataset, sources
+from cisc_impervious.plugin.core.dates import parse_acquisition_date
+from cisc_impervious.plugin.layers import loader, style_files, styling
 from tests import datafactory
 from tests.layers_testutil import enable_gdal_exceptions, make_set
 

@@ -139,7 +139,6 @@ def test_model_runs_end_to_end(provider, sample, tmp_path):
     assert Path(results[OUT_STATS]).exists() or str(tmp_path / "stats.gpkg") in str(results[OUT_STATS])
     # statistics: the oracle on the zones transformed as the algorithm does
     from cisc_impervious.plugin.core.fields import CHANGE_FIELDS
-
     from tests.test_processing_statistics import PIXEL_KM2, layer_info, output_rows, zones_in_raster_crs
 
     _, rows = output_rows(tmp_path / "stats.gpkg", CHANGE_FIELDS)

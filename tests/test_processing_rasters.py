@@ -139,8 +139,9 @@ def test_impervious_fraction_equals_brute_force(provider, sample, tmp_path, cell
 
 def test_outputs_styled_by_post_processor_when_loaded(provider, sample, tmp_path):
     import processing
-    from cisc_impervious.plugin.processing import postprocessors
     from qgis.core import QgsPalettedRasterRenderer, QgsSingleBandPseudoColorRenderer
+
+    from cisc_impervious.plugin.processing import postprocessors
 
     project = QgsProject.instance()
     before = set(project.mapLayers())
@@ -222,8 +223,9 @@ def brute_force_dates(zones_albers, zip_path):
 
 def zones_as_algorithm_sees_them(path):
     """The zones of a file transformed to China Albers by QGIS, as ogr geometries."""
-    from cisc_impervious.plugin.core.dates import CHINA_ALBERS_PROJ
     from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsGeometry
+
+    from cisc_impervious.plugin.core.dates import CHINA_ALBERS_PROJ
 
     layer = QgsVectorLayer(str(path), "zones", "ogr")
     transform = QgsCoordinateTransform(layer.crs(), QgsCoordinateReferenceSystem.fromProj(CHINA_ALBERS_PROJ),

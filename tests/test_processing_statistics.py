@@ -132,6 +132,7 @@ def output_rows(path, fields, prefix=""):
 @pytest.mark.parametrize("crs_name", ["albers", "wgs84", "cgcs2000"])
 def test_zonal_statistics_equals_oracle(provider, data, tmp_path, crs_name):
     import processing
+
     from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
 
     sample = data["sample"]
@@ -161,6 +162,7 @@ def test_zonal_statistics_equals_oracle(provider, data, tmp_path, crs_name):
 def test_transformed_zones_close_to_albers_oracle(provider, data, tmp_path):
     """EPSG:4326 zones give the Albers zones' figures up to boundary pixels moved by the round trip."""
     import processing
+
     from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
 
     sample = data["sample"]
@@ -180,6 +182,7 @@ def test_transformed_zones_close_to_albers_oracle(provider, data, tmp_path):
 
 def test_change_statistics_equals_oracle_with_prefix(provider, data, tmp_path):
     import processing
+
     from cisc_impervious.plugin.core.fields import CHANGE_FIELDS
 
     sample = data["sample"]
@@ -204,6 +207,7 @@ def test_change_statistics_equals_oracle_with_prefix(provider, data, tmp_path):
 
 def test_default_mask_found_beside_raster_and_logged(provider, data, tmp_path):
     import processing
+
     from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
 
     sample = data["sample"]
@@ -223,6 +227,7 @@ def test_default_mask_found_beside_raster_and_logged(provider, data, tmp_path):
 
 def test_no_mask_warns_and_takes_every_pixel_as_valid(provider, data, tmp_path):
     import processing
+
     from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
 
     lonely = tmp_path / "alone" / "cisc_2020.tif"
@@ -244,6 +249,7 @@ def test_no_mask_warns_and_takes_every_pixel_as_valid(provider, data, tmp_path):
 
 def test_selected_features_only(provider, data, tmp_path):
     import processing
+
     from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
 
     sample = data["sample"]
@@ -284,8 +290,9 @@ def run_with_invalid_check(params, check):
 
 
 def test_invalid_geometry_follows_context_setting(provider, data, tmp_path):
-    from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
     from qgis.core import QgsFeatureRequest as Request
+
+    from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
 
     sample = data["sample"]
     params = {"INPUT": sample.cisc_2020, "VALID_MASK": sample.valid_mask_2020, "ZONES": data["zones"]["invalid"]}

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cisc_impervious.plugin.core import dataset, sources
-from cisc_impervious.plugin.core.dates import parse_acquisition_date
-from cisc_impervious.plugin.layers import loader, styling
 from osgeo import gdal, ogr, osr
 from qgis.core import (
     QgsMapRendererParallelJob,
@@ -26,6 +23,9 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 
+from cisc_impervious.plugin.core import dataset, sources
+from cisc_impervious.plugin.core.dates import parse_acquisition_date
+from cisc_impervious.plugin.layers import loader, styling
 from tests.layers_testutil import RICH_ORIGIN, enable_gdal_exceptions, make_set
 
 DOCS_PNG = Path(__file__).resolve().parents[1] / "docs" / "map_render.png"

@@ -234,10 +234,10 @@ def test_charts_module_imports_matplotlib_lazily():
     _package_parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"  # made by conftest.py
 
     code = (
-        "import sys; sys.path.insert(0, %r); "
+        f"import sys; sys.path.insert(0, {str(_package_parent)!r}); "
         "import cisc_impervious.plugin.gui.charts as c; "
         "assert 'matplotlib' not in sys.modules, 'imported eagerly'; "
-        "print(c.matplotlib_available())" % str(_package_parent)
+        "print(c.matplotlib_available())"
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False)

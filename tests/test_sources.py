@@ -8,10 +8,10 @@ import urllib.request
 from urllib.parse import unquote
 
 import pytest
-from cisc_impervious.plugin.core import dataset, sources
-from cisc_impervious.plugin.core.errors import CiscError
 from osgeo import gdal
 
+from cisc_impervious.plugin.core import dataset, sources
+from cisc_impervious.plugin.core.errors import CiscError
 from tests.http_range_server import RangeServer
 from tests.layers_testutil import enable_gdal_exceptions, make_set
 

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-from cisc_impervious.plugin.core import sources
-from cisc_impervious.plugin.layers import loader, styling
 from osgeo import gdal
 from qgis.core import QgsMapRendererParallelJob, QgsMapSettings, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 
+from cisc_impervious.plugin.core import sources
+from cisc_impervious.plugin.layers import loader, styling
 from tests.http_range_server import RangeServer
 from tests.layers_testutil import enable_gdal_exceptions, make_set
 

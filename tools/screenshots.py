@@ -86,13 +86,6 @@ def main(argv=None) -> int:
     from processing.core.Processing import Processing
 
     Processing.initialize()
-    from cisc_impervious.plugin.gui import charts
-    from cisc_impervious.plugin.processing.provider import CiscProvider
-    from cisc_impervious.plugin.layers.styling import PROP_KIND, PROP_YEAR
-    from cisc_impervious.plugin.toolbelt.i18n import (
-        install_translator,
-        remove_translator,
-    )
     from qgis.core import (
         QgsPalLayerSettings,
         QgsTextFormat,
@@ -103,6 +96,13 @@ def main(argv=None) -> int:
     from qgis.PyQt.QtGui import QColor, QFont
     from qgis.PyQt.QtWidgets import QMainWindow
 
+    from cisc_impervious.plugin.gui import charts
+    from cisc_impervious.plugin.layers.styling import PROP_KIND, PROP_YEAR
+    from cisc_impervious.plugin.processing.provider import CiscProvider
+    from cisc_impervious.plugin.toolbelt.i18n import (
+        install_translator,
+        remove_translator,
+    )
     from tests import datafactory
 
     provider = CiscProvider()
@@ -175,14 +175,14 @@ def main(argv=None) -> int:
         dock.joinCheck.setChecked(False)
         dock.thresholdSpin.setValue(60)
         finished = []
-        dock.runFinished.connect(lambda ok, msg: finished.append((ok, msg)))
-        if not dock.run() or not _wait(app, lambda: bool(finished), 300) or not finished[0][0]:
+        dock.runFinished.connect(lambda ok, msg: finished.append((ok, msg)))  # noqa: B023 (used within the iteration)
+        if not dock.run() or not _wait(app, lambda: bool(finished), 300) or not finished[0][0]:  # noqa: B023
             print("the run failed:", dock.message(), file=sys.stderr)
             os._exit(1)  # skip QGIS's teardown with a half-built window
         canvas.setLayers([zones, rasters[("cisc", 2022)]])
         canvas.zoomToFullExtent()
         canvas.refresh()
-        _wait(app, lambda: not canvas.isDrawing(), 30)
+        _wait(app, lambda: not canvas.isDrawing(), 30)  # noqa: B023
         dock.tabWidget.setCurrentIndex(0)
         dock.resultsView.sortByColumn(1 + [c.key for c in dock.result.columns].index("chg_gain_km2"),
                                       Qt.SortOrder.DescendingOrder)

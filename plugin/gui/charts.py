@@ -274,7 +274,7 @@ def _impervious_chart(figure, result, *, top_n, selected_row):
     ax.set_xlabel(tr("Impervious area (km²)"))
     # share of the valid area, on a second x axis
     ax2 = ax.twiny()
-    for i, (area_key, share_key, legend) in enumerate(keys):
+    for i, (_area_key, share_key, legend) in enumerate(keys):
         if share_key:
             shares = [result.rows[r].get(share_key) for r in rows]
         else:

@@ -275,12 +275,12 @@ class ResultsTableModel(QAbstractTableModel):
         return self._result.zone_labels[self._order[display_row]]
 
     # -- Qt model API -----------------------------------------------------
-    def rowCount(self, parent=QModelIndex()):
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)
         if parent.isValid() or self._result is None:
             return 0
         return len(self._result)
 
-    def columnCount(self, parent=QModelIndex()):
+    def columnCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)
         if parent.isValid() or self._result is None:
             return 0
         return 1 + len(self._result.columns)

@@ -42,7 +42,7 @@ class CapturingFeedback(QgsProcessingFeedback):
         self.errors: List[str] = []
         self.warnings: List[str] = []
 
-    def reportError(self, error, fatalError=False):
+    def reportError(self, error, fatalError=False):  # noqa: N803 (QgsProcessingFeedback's signature)
         self.errors.append(str(error))
         super().reportError(error, fatalError)
 
