@@ -331,3 +331,27 @@ def test_not_equal_area_crs_is_refused(tmp_path, sample):
     with pytest.raises(CiscError, match="not equal-area") as caught:
         engine.zonal_statistics(path, [None])
     assert path in str(caught.value)
+
+
+def test_wkb_fast_path_reads_the_same_rings_as_ogr():
+    from cisc_impervious.plugin.core.rasterize import polygon_rings, wkb_polygon_rings
+
+    shapes = [
+        "POLYGON((0 0,10 0,10 10,0 0),(1 1,2 1,2 2,1 1))",
+        "MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5)))",
+        "POLYGON Z((0 0 1,10 0 1,10 10 1,0 0 1))",
+        "POLYGON M((0 0 1,10 0 1,10 10 1,0 0 1))",
+        "MULTIPOLYGON ZM(((0 0 1 2,10 0 1 2,10 10 1 2,0 0 1 2)))",
+        "POLYGON EMPTY",
+    ]
+    for wkt in shapes:
+        geometry = ogr.CreateGeometryFromWkt(wkt)
+        expected = list(polygon_rings(geometry))
+        for wkb in (geometry.ExportToIsoWkb(), geometry.ExportToWkb(), geometry.ExportToIsoWkb(ogr.wkbXDR)):
+            parts = wkb_polygon_rings(wkb)
+            assert len(parts) == len(expected), wkt
+            for got, want in zip(parts, expected):
+                assert [ring.tolist() for ring in got] == [ring.tolist() for ring in want], wkt
+    # anything else is left to OGR
+    assert wkb_polygon_rings(ogr.CreateGeometryFromWkt("LINESTRING(0 0,1 1)").ExportToIsoWkb()) is None
+    assert wkb_polygon_rings(b"\x07garbage") is None

@@ -13,6 +13,7 @@ Spans are computed for an unbounded grid: the counts include pixel centres beyon
 raster's edge, which the statistics report as invalid area.
 """
 
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
@@ -74,6 +75,77 @@ def polygon_rings(geometry) -> Iterable[Sequence[np.ndarray]]:
         for index in range(geometry.GetGeometryCount()):
             yield from polygon_rings(geometry.GetGeometryRef(index))
     # points and lines hold no area: no pixel centre can lie inside them
+
+
+_WKB_POLYGON, _WKB_MULTIPOLYGON = 3, 6
+
+
+def _wkb_header(view, offset):
+    """Byte order, base type, coordinates per point and the offset after an (ISO, OGR 2.5D
+    or EWKB) WKB geometry header."""
+    order = view[offset]
+    if order not in (0, 1):
+        raise ValueError("not WKB")
+    endian = "<" if order == 1 else ">"
+    (code,) = struct.unpack_from(endian + "I", view, offset + 1)
+    offset += 5
+    has_z, has_m = bool(code & 0x80000000), bool(code & 0x40000000)
+    if code & 0x20000000:  # EWKB SRID
+        offset += 4
+    code &= 0x0FFFFFFF
+    dims = code // 1000
+    has_z |= dims in (1, 3)
+    has_m |= dims in (2, 3)
+    return endian, code % 1000, 2 + has_z + has_m, offset
+
+
+def _wkb_polygon(view, offset):
+    endian, base, per_point, offset = _wkb_header(view, offset)
+    if base != _WKB_POLYGON:
+        raise TypeError("not a polygon")
+    (ring_count,) = struct.unpack_from(endian + "I", view, offset)
+    offset += 4
+    rings = []
+    for _ in range(ring_count):
+        (point_count,) = struct.unpack_from(endian + "I", view, offset)
+        offset += 4
+        coordinates = np.frombuffer(view, dtype=endian + "f8", count=point_count * per_point, offset=offset)
+        offset += 8 * point_count * per_point
+        if point_count >= 3:
+            rings.append(coordinates.reshape(point_count, per_point)[:, :2].astype(np.float64))
+    return rings, offset
+
+
+def wkb_polygon_rings(wkb: bytes):
+    """Rings per polygon part read straight from the WKB of a Polygon or MultiPolygon (the
+    common case, far cheaper than building OGR geometries); None for any other geometry."""
+    try:
+        view = memoryview(wkb).cast("B")
+        endian, base, _, offset = _wkb_header(view, 0)
+        if base == _WKB_POLYGON:
+            rings, _ = _wkb_polygon(view, 0)
+            return [rings] if rings else []
+        if base == _WKB_MULTIPOLYGON:
+            (count,) = struct.unpack_from(endian + "I", view, offset)
+            offset += 4
+            parts = []
+            for _ in range(count):
+                rings, offset = _wkb_polygon(view, offset)
+                if rings:
+                    parts.append(rings)
+            return parts
+    except (ValueError, TypeError, struct.error, IndexError):
+        pass
+    return None
+
+
+def zone_polygon_rings(zone):
+    """Rings per polygon part of a zone given as WKB, an OGR geometry or None."""
+    if isinstance(zone, (bytes, bytearray, memoryview)) and len(zone):
+        parts = wkb_polygon_rings(zone)
+        if parts is not None:
+            return parts
+    return list(polygon_rings(geometry_from_wkb(zone)))
 
 
 def geometry_from_wkb(wkb) -> Optional[object]:
@@ -146,8 +218,10 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
         return ZoneRuns(empty, empty, empty, empty, np.zeros(len(zones), dtype=np.int64))
     zone_ids, rows, starts, ends = (np.concatenate(column) for column in zip(*batches))
     pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=len(zones)).astype(np.int64)
-    # each batch is sorted by zone then row: a stable sort by row merges these runs cheaply
-    order = np.argsort(rows, kind="stable")
+    # each batch is sorted by zone then row: a stable sort by row merges these runs cheaply,
+    # and numpy's stable sort of 16-bit integers is a radix sort
+    row_span = rows.max() - rows.min()
+    order = np.argsort((rows - rows.min()).astype(np.uint16) if row_span < 65536 else rows, kind="stable")
     return ZoneRuns(zone_ids[order], rows[order], starts[order], ends[order], pixel_counts)
 
 
@@ -157,10 +231,10 @@ def _batch_runs(zones, first_zone, geotransform):
     rings, ring_part, part_zone = [], [], []
     for offset, zone in enumerate(zones):
         try:
-            geometry = geometry_from_wkb(zone)
+            parts = zone_polygon_rings(zone)
         except CiscError as exc:
             raise CiscError(f"Zone {first_zone + offset + 1}: {exc}") from None
-        for part_rings in polygon_rings(geometry):
+        for part_rings in parts:
             part_zone.append(first_zone + offset)
             for ring in part_rings:
                 if ring[0, 0] != ring[-1, 0] or ring[0, 1] != ring[-1, 1]:
