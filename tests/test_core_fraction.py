@@ -20,6 +20,18 @@ def sample(tmp_path_factory):
     return df.make_cisc_set(tmp_path_factory.mktemp("fraction") / "cisc", 777, 555, seed=4, with_dates=False)
 
 
+def mask_at_centres(mask, gt, width, height):
+    """The mask's pixel under each raster pixel's centre is non-zero (False beyond the mask)."""
+    mds = gdal.Open(mask)
+    mgt = mds.GetGeoTransform()
+    m = mds.GetRasterBand(1).ReadAsArray()
+    cols = np.floor((gt[0] + (np.arange(width) + 0.5) * gt[1] - mgt[0]) / mgt[1]).astype(int)
+    rows = np.floor((gt[3] + (np.arange(height) + 0.5) * gt[5] - mgt[3]) / mgt[5]).astype(int)
+    inside = ((rows >= 0) & (rows < m.shape[0]))[:, None] & ((cols >= 0) & (cols < m.shape[1]))[None, :]
+    sampled = m[np.clip(rows, 0, m.shape[0] - 1)][:, np.clip(cols, 0, m.shape[1] - 1)]
+    return inside & (sampled != 0)
+
+
 def brute_force(raster, mask, cell, min_pct):
     ds = gdal.Open(raster)
     gt = ds.GetGeoTransform()
@@ -27,15 +39,7 @@ def brute_force(raster, mask, cell, min_pct):
     h, w = values.shape
     valid = values <= 3
     if mask:
-        mds = gdal.Open(mask)
-        mgt = mds.GetGeoTransform()
-        col0, row0 = round((mgt[0] - gt[0]) / gt[1]), round((mgt[3] - gt[3]) / gt[5])
-        m = mds.GetRasterBand(1).ReadAsArray()
-        on_grid = np.zeros((h, w), dtype=bool)
-        r0, c0 = max(row0, 0), max(col0, 0)
-        r1, c1 = min(row0 + m.shape[0], h), min(col0 + m.shape[1], w)
-        on_grid[r0:r1, c0:c1] = m[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] != 0
-        valid &= on_grid
+        valid &= mask_at_centres(mask, gt, w, h)
     px = gt[1]
     # each pixel's cell (by its centre), on the unbounded grid for the nominal counts
     cell_of_col = np.floor((np.arange(w + 400) + 0.5) * px / cell).astype(int)
@@ -71,6 +75,24 @@ def test_fraction_equals_brute_force(sample, tmp_path, cell, min_pct, threads):
     np.testing.assert_allclose(got, exp, rtol=1e-6, atol=1e-4)
     assert info["cells_with_value"] == int((exp != FRACTION_NODATA).sum())
     assert sorted(os.listdir(tmp_path)) == ["f.tif"]
+
+
+@pytest.mark.parametrize("kind", ["coarser", "shifted"])
+def test_fraction_with_misaligned_mask_warns_and_samples_at_centres(sample, tmp_path, kind):
+    mask = df.make_misaligned_mask(str(tmp_path / f"mask_{kind}.tif"), sample, kind)
+    warnings = []
+
+    class Feedback(EngineFeedback):
+        def warning(self, message):
+            warnings.append(message)
+
+    out = tmp_path / "f.tif"
+    write_impervious_fraction(sample.cisc_2020, str(out), mask, cell_size=900.0, min_valid_pct=40.0,
+                              feedback=Feedback())
+    assert any(mask in w and "resampled" in w for w in warnings)
+    exp, _ = brute_force(sample.cisc_2020, mask, 900.0, 40.0)
+    assert (exp != FRACTION_NODATA).sum() > 0
+    np.testing.assert_allclose(gdal.Open(str(out)).ReadAsArray(), exp, rtol=1e-6, atol=1e-4)
 
 
 def test_fraction_without_mask_and_bad_parameters(sample, tmp_path):

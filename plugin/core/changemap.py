@@ -23,7 +23,7 @@ import numpy as np
 from .checks import check_cisc_raster, check_mask, require_same_grid
 from .errors import CiscCancelled, CiscError
 from .feedback import EngineFeedback
-from .raster_io import GridInfo, RasterReader, aligned_offset
+from .raster_io import GridInfo, RasterReader
 
 log = logging.getLogger("cisc_impervious.core.changemap")
 
@@ -286,18 +286,10 @@ def write_change_map(
     from_info = check_cisc_raster(str(from_path))
     to_info = check_cisc_raster(str(to_path))
     require_same_grid(from_info, to_info)
-    masks = []
-    for mask_path, raster_info in ((from_mask, from_info), (to_mask, to_info)):
-        if mask_path:
-            mask_info = check_mask(str(mask_path), raster_info)
-            if aligned_offset(from_info, mask_info) is None:
-                feedback.warning(
-                    f"{mask_path}: the valid mask is not on the grid of {from_info.path}; "
-                    "it is sampled nearest at the raster's pixel centres."
-                )
-            masks.append(mask_info)
-        else:
-            masks.append(None)
+    masks = [
+        check_mask(str(mask_path), raster_info, feedback) if mask_path else None
+        for mask_path, raster_info in ((from_mask, from_info), (to_mask, to_info))
+    ]
     window = extent_window(from_info, extent)
     x0, dx, rx, y0, ry, dy = from_info.geotransform
     geotransform = (x0 + window.col * dx, dx, rx, y0 + window.row * dy, ry, dy)

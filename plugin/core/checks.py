@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from .errors import CiscError
+from .feedback import EngineFeedback
 from .raster_io import GridInfo, aligned_offset, open_info
 
 # Projection methods whose cells have equal areas everywhere: a pixel's area is then
@@ -102,8 +103,10 @@ def require_same_grid(first: GridInfo, second: GridInfo) -> None:
         )
 
 
-def check_mask(path: str, raster: GridInfo) -> GridInfo:
-    """GridInfo of a valid mask for raster; CiscError if it cannot serve as one."""
+def check_mask(path: str, raster: GridInfo, feedback: Optional[EngineFeedback] = None) -> GridInfo:
+    """GridInfo of a valid mask for raster; CiscError if it cannot serve as one.
+
+    A mask on another grid is usable (sampled nearest): feedback gets a warning saying so."""
     info = open_info(path)
     if info.dtype not in INTEGER_TYPES:
         raise CiscError(f"{path}: a valid mask must hold integer values (0 invalid, non-zero valid).")
@@ -113,6 +116,12 @@ def check_mask(path: str, raster: GridInfo) -> GridInfo:
         raise CiscError(
             f"{path}: the valid mask's CRS differs from that of {raster.path}; "
             "it must be in the raster's CRS."
+        )
+    if feedback is not None and aligned_offset(raster, info) is None:
+        feedback.warning(
+            f"{path}: the valid mask's grid (pixel size {info.pixel_width:g}) is not aligned "
+            f"with that of {raster.path} (pixel size {raster.pixel_width:g}); it is resampled "
+            "(nearest: the mask pixel under each raster pixel's centre)."
         )
     return info
 

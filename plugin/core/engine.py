@@ -198,13 +198,7 @@ def _prepare_year(raster: GridInfo, mask_path: Optional[str], feedback: EngineFe
             lut[int(nodata)] = INVALID
     mask = None
     if mask_path:
-        mask = check_mask(mask_path, raster)
-        if aligned_offset(raster, mask) is None:
-            feedback.warning(
-                f"{mask_path}: the valid mask's grid (pixel size {mask.pixel_width:g}) is not aligned "
-                f"with that of {raster.path} (pixel size {raster.pixel_width:g}); it is resampled "
-                "(nearest: the mask pixel under each raster pixel's centre)."
-            )
+        mask = check_mask(mask_path, raster, feedback)
     return _Year(raster, mask, lut)
 
 

@@ -22,7 +22,6 @@ from .checks import check_cisc_raster, check_mask
 from .dataset import IMPERVIOUS
 from .errors import CiscCancelled, CiscError
 from .feedback import EngineFeedback
-from .raster_io import aligned_offset
 
 log = logging.getLogger("cisc_impervious.core.fraction")
 
@@ -63,14 +62,7 @@ def write_impervious_fraction(
         )
     if not 0 <= float(min_valid_pct) <= 100:
         raise CiscError(f"The minimum valid share must be between 0 and 100 % (got {min_valid_pct:g}).")
-    mask_info = None
-    if mask_path:
-        mask_info = check_mask(str(mask_path), info)
-        if aligned_offset(info, mask_info) is None:
-            feedback.warning(
-                f"{mask_path}: the valid mask is not on the grid of {raster_path}; it is sampled nearest "
-                "at the raster's pixel centres."
-            )
+    mask_info = check_mask(str(mask_path), info, feedback) if mask_path else None
     ratio_x = cell_size / info.pixel_width
     ratio_y = cell_size / info.pixel_height
     out_width = int(math.ceil(info.width / ratio_x - 1e-9))
