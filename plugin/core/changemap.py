@@ -148,6 +148,31 @@ def tile_windows(width: int, height: int, tile: int) -> List[Tuple[int, int, int
     ]
 
 
+def write_tiles(writer: AtomicGeoTiff, readers: "ThreadReaders", tasks: Sequence, compute: Callable,
+                feedback: EngineFeedback, threads: Optional[int] = None) -> Tuple[str, int]:
+    """Write compute(task) -> (array, count) at each task's (col, row) through writer; return the
+    committed path and the sum of the counts. The output appears only once every tile is written:
+    an error or a cancel discards it. The readers are closed either way."""
+    total = [0]
+
+    def write(task, result):
+        array, count = result
+        writer.write(task[0], task[1], array)
+        total[0] += count
+
+    try:
+        run_tiles(tasks, compute, write, feedback, threads)
+        if feedback.is_cancelled():
+            raise CiscCancelled()
+        path = writer.commit()
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        readers.close()
+    return path, total[0]
+
+
 def run_tiles(tasks: Sequence, compute: Callable, write: Callable, feedback: EngineFeedback,
               threads: Optional[int] = None, progress_span: Tuple[float, float] = (0.0, 100.0)) -> None:
     """compute(task) in up to `threads` threads (readers are per thread), write(task, result)
@@ -299,7 +324,6 @@ def write_change_map(
     writer = AtomicGeoTiff(out_path, window.width, window.height, geotransform, from_info.crs_wkt,
                            gdal.GDT_Byte, CHANGE_NODATA)
     readers = ThreadReaders(from_info, [from_info, to_info, masks[0], masks[1]])
-    counts = {"valid": 0}
 
     def compute(task):
         col, row, width, height = task
@@ -312,27 +336,13 @@ def write_change_map(
         out[valid] = (a[valid].astype(np.uint8) * 10 + b[valid].astype(np.uint8))
         return out, int(np.count_nonzero(valid))
 
-    def write(task, result):
-        array, valid_count = result
-        writer.write(task[0], task[1], array)
-        counts["valid"] += valid_count
-
-    tasks = tile_windows(window.width, window.height, OUTPUT_TILE)
-    try:
-        run_tiles(tasks, compute, write, feedback, threads)
-        if feedback.is_cancelled():
-            raise CiscCancelled()
-        path = writer.commit()
-    except BaseException:
-        writer.discard()
-        raise
-    finally:
-        readers.close()
+    path, valid_pixels = write_tiles(writer, readers, tile_windows(window.width, window.height, OUTPUT_TILE),
+                                     compute, feedback, threads)
     if from_mask is None or to_mask is None:
         missing = [p for p, m in ((from_path, from_mask), (to_path, to_mask)) if not m]
         log.info("No valid mask for %s: every pixel inside the raster with a value 0..3 was taken as valid.",
                  ", ".join(str(m) for m in missing))
-    return {"path": path, "width": window.width, "height": window.height, "valid_pixels": counts["valid"]}
+    return {"path": path, "width": window.width, "height": window.height, "valid_pixels": valid_pixels}
 
 
 CHANGE_LABELS_EN = {0: "bare", 1: "impervious", 2: "vegetation", 3: "water"}

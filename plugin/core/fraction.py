@@ -17,10 +17,10 @@ from typing import Optional
 
 import numpy as np
 
-from .changemap import AtomicGeoTiff, ThreadReaders, run_tiles, valid_window
+from .changemap import AtomicGeoTiff, ThreadReaders, tile_windows, valid_window, write_tiles
 from .checks import check_cisc_raster, check_mask
 from .dataset import IMPERVIOUS
-from .errors import CiscCancelled, CiscError
+from .errors import CiscError
 from .feedback import EngineFeedback
 
 log = logging.getLogger("cisc_impervious.core.fraction")
@@ -85,7 +85,6 @@ def write_impervious_fraction(
     # keep chunks aligned to the output tiles where possible
     if cells_per_chunk >= OUTPUT_TILE:
         cells_per_chunk = OUTPUT_TILE
-    counts = {"cells": 0}
 
     def compute(task):
         ccol, crow, cwidth, cheight = task
@@ -108,27 +107,9 @@ def write_impervious_fraction(
         out[enough] = (100.0 * imperv_count[enough] / valid_count[enough]).astype(np.float32)
         return out, int(np.count_nonzero(enough))
 
-    def write(task, result):
-        array, cells = result
-        writer.write(task[0], task[1], array)
-        counts["cells"] += cells
-
-    tasks = [
-        (ccol, crow, min(cells_per_chunk, out_width - ccol), min(cells_per_chunk, out_height - crow))
-        for crow in range(0, out_height, cells_per_chunk)
-        for ccol in range(0, out_width, cells_per_chunk)
-    ]
-    try:
-        run_tiles(tasks, compute, write, feedback, threads)
-        if feedback.is_cancelled():
-            raise CiscCancelled()
-        path = writer.commit()
-    except BaseException:
-        writer.discard()
-        raise
-    finally:
-        readers.close()
+    tasks = tile_windows(out_width, out_height, cells_per_chunk)
+    path, cells_with_value = write_tiles(writer, readers, tasks, compute, feedback, threads)
     if not mask_path:
         log.info("No valid mask for %s: every pixel inside the raster with a value 0..3 was taken as valid.",
                  raster_path)
-    return {"path": path, "width": out_width, "height": out_height, "cells_with_value": counts["cells"]}
+    return {"path": path, "width": out_width, "height": out_height, "cells_with_value": cells_with_value}
