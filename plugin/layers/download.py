@@ -41,15 +41,33 @@ def no_cache(request: QNetworkRequest) -> QNetworkRequest:
     return request
 
 
-def _release(reply: QNetworkReply, timer: QTimer) -> None:
-    """Disconnect our Python slots before the reply goes: no callback may outlive its loop."""
+def _await_reply(reply: QNetworkReply, on_ready_read: Callable[[], None], should_abort: Callable[[], bool]) -> None:
+    """Wait in a local event loop (any thread) until reply finishes, feeding on_ready_read as data
+    arrives and aborting the reply once should_abort() says so (asked every 100 ms).
+
+    Our Python slots are disconnected before returning: no callback may outlive its loop. The
+    caller reads the reply's status, then lets it go with reply.deleteLater()."""
+    loop = QEventLoop()
+    timer = QTimer()
+
+    def on_tick():
+        if should_abort():
+            reply.abort()
+
+    reply.readyRead.connect(on_ready_read)
+    reply.finished.connect(loop.quit)
+    timer.timeout.connect(on_tick)
+    timer.start(100)
+    if not reply.isFinished():
+        loop.exec()
     timer.stop()
+    if reply.bytesAvailable():
+        on_ready_read()
     for signal in (reply.readyRead, reply.finished, timer.timeout):
         try:
             signal.disconnect()
         except TypeError:  # nothing connected
             pass
-    reply.deleteLater()
 
 
 def fetch_small(
@@ -70,7 +88,6 @@ def fetch_small(
     request.setAttribute(
         QNetworkRequest.Attribute.RedirectPolicyAttribute, QNetworkRequest.RedirectPolicy.NoLessSafeRedirectPolicy
     )
-    loop = QEventLoop()
     reply = QgsNetworkAccessManager.instance().get(request)
     chunks, state = [], {"size": 0, "timed_out": False}
     started = time.monotonic()
@@ -82,24 +99,16 @@ def fetch_small(
         if state["size"] > limit:
             reply.abort()
 
-    def on_tick():
-        if (is_cancelled is not None and is_cancelled()) or time.monotonic() - started > timeout:
-            state["timed_out"] = not (is_cancelled is not None and is_cancelled())
-            reply.abort()
+    def should_abort():
+        if is_cancelled is not None and is_cancelled():
+            return True
+        state["timed_out"] = time.monotonic() - started > timeout
+        return state["timed_out"]
 
-    reply.readyRead.connect(on_ready_read)
-    reply.finished.connect(loop.quit)
-    timer = QTimer()
-    timer.timeout.connect(on_tick)
-    timer.start(100)
-    if not reply.isFinished():
-        loop.exec()
-    timer.stop()
-    if reply.bytesAvailable():
-        on_ready_read()
+    _await_reply(reply, on_ready_read, should_abort)
     status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
     error, error_text = reply.error(), reply.errorString()
-    _release(reply, timer)
+    reply.deleteLater()
     if is_cancelled is not None and is_cancelled():
         raise CiscCancelled()
     if state["timed_out"]:
@@ -345,7 +354,6 @@ class DownloadTask(QgsTask):
         if offset:
             request.setRawHeader(b"Range", f"bytes={offset}-".encode())
         state = {"handle": None, "status": None, "problem": None, "written": 0, "start": offset}
-        loop = QEventLoop()
         reply = QgsNetworkAccessManager.instance().get(request)
 
         def open_target():
@@ -380,27 +388,14 @@ class DownloadTask(QgsTask):
             state["written"] += len(data)
             self._advance(len(data))
 
-        def on_tick():
-            if self.isCanceled():
-                reply.abort()
-
-        reply.readyRead.connect(on_ready_read)
-        reply.finished.connect(loop.quit)
-        timer = QTimer()
-        timer.timeout.connect(on_tick)
-        timer.start(100)
-        if not reply.isFinished():
-            loop.exec()
-        timer.stop()
-        if reply.bytesAvailable():
-            on_ready_read()
+        _await_reply(reply, on_ready_read, self.isCanceled)
         if state["handle"] is not None:
             state["handle"].close()
         status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
         error = reply.error()
         error_text = reply.errorString()
         retry_after = bytes(reply.rawHeader(b"Retry-After")).decode("latin-1").strip()
-        _release(reply, timer)
+        reply.deleteLater()
         if self.isCanceled():
             raise CiscCancelled()
         if state["problem"] is not None:
