@@ -12,10 +12,8 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_NAME = "cisc_impervious"
+from tools.plugin_package import put_plugin_on_path
 
 
 def _ensure_qgis():
@@ -45,16 +43,9 @@ def _ensure_qgis():
 
 
 def _import_provider():
-    try:
-        from cisc_impervious.plugin.processing.provider import CiscProvider
-    except ImportError:
-        parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"
-        parent.mkdir(exist_ok=True)
-        link = parent / PACKAGE_NAME
-        if not link.exists():
-            link.symlink_to(REPO_ROOT, target_is_directory=True)
-        sys.path.insert(0, str(parent))
-        from cisc_impervious.plugin.processing.provider import CiscProvider
+    put_plugin_on_path()
+    from cisc_impervious.plugin.processing.provider import CiscProvider
+
     return CiscProvider
 
 

@@ -22,31 +22,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_NAME = "cisc_impervious"
-QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
+from tools.plugin_package import REPO_ROOT, put_plugin_on_path
+
 RESULT_PREFIX = "BENCH-RESULT "
 
 
-# -- imports -----------------------------------------------------------------------
-
-
-def ensure_package_path() -> None:
-    """Make the repository importable as `cisc_impervious` (as QGIS and the tests see it)."""
-    parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"
-    parent.mkdir(exist_ok=True)
-    link = parent / PACKAGE_NAME
-    if not link.exists() or link.resolve() != REPO_ROOT:
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(REPO_ROOT, target_is_directory=True)
-    for path in (str(parent), str(REPO_ROOT)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
-
-
 def datafactory():
-    ensure_package_path()
+    put_plugin_on_path()
     from tests import datafactory as module
 
     return module
@@ -212,7 +194,7 @@ def _peak_rss_mb() -> float:
 
 
 def _case_zonal(case):
-    ensure_package_path()
+    put_plugin_on_path()
     from cisc_impervious.plugin.core.engine import zonal_statistics
     from cisc_impervious.plugin.core.raster_io import open_info
 
@@ -234,7 +216,7 @@ def _case_zonal(case):
 
 
 def _case_change(case):
-    ensure_package_path()
+    put_plugin_on_path()
     from cisc_impervious.plugin.core.engine import change_statistics
 
     def work():
@@ -329,8 +311,7 @@ def _start_qgis():
 
     app = QgsApplication([], False)
     app.initQgis()
-    if QGIS_PLUGINS not in sys.path:
-        sys.path.append(QGIS_PLUGINS)
+    put_plugin_on_path()  # Processing's plugin folder too
     from processing.core.Processing import Processing
 
     Processing.initialize()
@@ -352,7 +333,7 @@ def _histogram_counts(path: str, field_prefix: str, value: int):
 def _case_qgis(case):
     """cisc:zonalstatistics through Processing against native:zonalhistogram (same process,
     bench_processing) and native:zonalstatisticsfb; timed one by one, repeats in this process."""
-    ensure_package_path()
+    put_plugin_on_path()
     app = _start_qgis()  # noqa: F841 (kept alive for the whole case)
     import processing
     from qgis.core import QgsProcessingFeedback

@@ -7,27 +7,21 @@ folder put first on sys.path, and load it through classFactory like QGIS does.
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_NAME = "cisc_impervious"
+TESTS_DIR = Path(__file__).resolve().parent
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-_package_parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"
-_package_parent.mkdir(exist_ok=True)
-_link = _package_parent / PACKAGE_NAME
-if not _link.exists() or _link.resolve() != REPO_ROOT:
-    if _link.is_symlink() or _link.exists():
-        _link.unlink()
-    _link.symlink_to(REPO_ROOT, target_is_directory=True)
-TESTS_DIR = Path(__file__).resolve().parent
-for path in (str(_package_parent), str(REPO_ROOT), str(TESTS_DIR), "/usr/share/qgis/python/plugins"):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+sys.path.insert(0, str(REPO_ROOT))
+from tools.plugin_package import put_plugin_on_path  # noqa: E402
+
+put_plugin_on_path()
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +38,26 @@ def plugin(qgis_app, qgis_iface, qgis_processing):
 @pytest.fixture(scope="session")
 def provider(plugin):
     return plugin.provider
+
+
+@pytest.fixture()
+def project(qgis_new_project):
+    """QgsProject.instance(), emptied before and after the test."""
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    yield project
+    project.clear()
+
+
+@pytest.fixture(scope="module")
+def server(sample):
+    """A fake Zenodo on 127.0.0.1 (Range requests, record API) serving the module's `sample`."""
+    from tests.http_range_server import RangeServer
+
+    with RangeServer(sample.folder) as running:
+        yield running
 
 
 _exit_status = {}

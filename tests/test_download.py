@@ -8,7 +8,6 @@ import pytest
 
 from cisc_impervious.plugin.core import dataset, sources
 from cisc_impervious.plugin.layers.download import DownloadTask
-from tests.http_range_server import RangeServer
 from tests.layers_testutil import enable_gdal_exceptions, make_set, run_task, wait_for
 
 WANT_2020 = sources.wanted_files([2020], masks=True, dates=True)
@@ -19,12 +18,6 @@ KEYS_2020 = ["cisc_2020.tif", "valid_mask_2020.tif", "source_date_dissovle.zip"]
 def sample(tmp_path_factory):
     enable_gdal_exceptions()
     return make_set(tmp_path_factory.mktemp("download") / "record", size=1024)
-
-
-@pytest.fixture(scope="module")
-def server(sample):
-    with RangeServer(sample.folder) as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -32,14 +32,6 @@ def sample(tmp_path_factory):
     return make_set(tmp_path_factory.mktemp("layers") / "data", size=512)
 
 
-@pytest.fixture()
-def project(qgis_new_project):
-    project = QgsProject.instance()
-    project.clear()
-    yield project
-    project.clear()
-
-
 def _tree(group):
     out = []
     for child in group.children():
@@ -218,7 +210,7 @@ def test_shipped_styles_match_the_code(tmp_path):
     fresh = style_files.styled_template_layers(str(tmp_path))
     for key, name in style_files.STYLE_FILES.items():
         shipped = style_files.STYLES_DIR / name
-        assert shipped.exists(), f"{shipped} missing: run tools/generate_styles.py"
+        assert shipped.exists(), f"{shipped} missing: run python -m tools.generate_styles"
         template = fresh[key]
         if isinstance(template, QgsRasterLayer):
             target = QgsRasterLayer(str(tmp_path / "template.tif"), "t", "gdal")
@@ -241,7 +233,7 @@ def test_shipped_styles_match_the_code(tmp_path):
                 (c.value(), c.label(), c.symbol().color().name(QColor.NameFormat.HexArgb))
                 for c in expected.categories()
             ]
-        assert got == want, f"{name} is out of date: run tools/generate_styles.py"
+        assert got == want, f"{name} is out of date: run python -m tools.generate_styles"
 
 
 def test_dialog_local_lists_missing_and_remembers(project, qgis_iface, tmp_path, sample):

@@ -4,7 +4,6 @@ import csv
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
@@ -229,12 +228,10 @@ def test_every_chart_draws_and_saves(change, zonal, tmp_path):
 
 
 def test_charts_module_imports_matplotlib_lazily():
-    import tempfile
-
-    _package_parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"  # made by conftest.py
+    from tools.plugin_package import link_folder
 
     code = (
-        f"import sys; sys.path.insert(0, {str(_package_parent)!r}); "
+        f"import sys; sys.path.insert(0, {str(link_folder())!r}); "
         "import cisc_impervious.plugin.gui.charts as c; "
         "assert 'matplotlib' not in sys.modules, 'imported eagerly'; "
         "print(c.matplotlib_available())"

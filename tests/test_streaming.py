@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 from osgeo import gdal
-from qgis.core import QgsMapRendererParallelJob, QgsMapSettings, QgsProject, QgsRasterLayer
+from qgis.core import QgsMapRendererParallelJob, QgsMapSettings, QgsRasterLayer
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 
 from cisc_impervious.plugin.core import sources
 from cisc_impervious.plugin.layers import loader, styling
-from tests.http_range_server import RangeServer
 from tests.layers_testutil import enable_gdal_exceptions, make_set
 
 AGENT = "cisc-streaming-test/1.0"
@@ -19,12 +18,6 @@ AGENT = "cisc-streaming-test/1.0"
 def sample(tmp_path_factory):
     enable_gdal_exceptions()
     return make_set(tmp_path_factory.mktemp("stream") / "record", size=1024)
-
-
-@pytest.fixture(scope="module")
-def server(sample):
-    with RangeServer(sample.folder) as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)
@@ -37,14 +30,6 @@ def fresh(server):
     assert sources.global_http_options() == before
     server.reset()
     gdal.VSICurlClearCache()
-
-
-@pytest.fixture()
-def project(qgis_new_project):
-    project = QgsProject.instance()
-    project.clear()
-    yield project
-    project.clear()
 
 
 def _options(**kwargs):

@@ -11,26 +11,10 @@ and writes demo/cisc_demo.qgz, a QGIS project with the styled layers and the out
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_NAME = "cisc_impervious"
-
-
-def _import_plugin_package():
-    """Make the repository importable as `cisc_impervious`, as QGIS names the plugin."""
-    link_parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"
-    link_parent.mkdir(exist_ok=True)
-    link = link_parent / PACKAGE_NAME
-    if not link.exists() or link.resolve() != REPO_ROOT:
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(REPO_ROOT, target_is_directory=True)
-    for path in (str(link_parent), str(REPO_ROOT), "/usr/share/qgis/python/plugins"):
-        if path not in sys.path:
-            sys.path.insert(0, path)
+from tools.plugin_package import REPO_ROOT, put_plugin_on_path
 
 
 def _start_qgis():
@@ -86,7 +70,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    _import_plugin_package()
+    put_plugin_on_path()
     sys.path.insert(0, str(REPO_ROOT / "tests"))
     import datafactory
 

@@ -1,23 +1,15 @@
 """Regenerate resources/styles/{cisc_classes,cisc_impervious_only,valid_mask,acquisition_dates}.qml.
 
-QT_QPA_PLATFORM=offscreen .venv/bin/python tools/generate_styles.py
+QT_QPA_PLATFORM=offscreen .venv/bin/python -m tools.generate_styles
 """
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tools.plugin_package import put_plugin_on_path
 
 
 def main() -> int:
-    parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"
-    parent.mkdir(exist_ok=True)
-    link = parent / "cisc_impervious"
-    if not link.exists():
-        link.symlink_to(REPO, target_is_directory=True)
-    sys.path.insert(0, str(parent))
+    put_plugin_on_path()
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)

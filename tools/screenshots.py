@@ -3,7 +3,7 @@
 Generates a small CISC-like sample (tests/datafactory.py), runs the dock's change analysis
 through the real Processing algorithms, and grabs the window. Run under a virtual display:
 
-    xvfb-run -a .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--size 1536]
+    xvfb-run -a .venv/bin/python -m tools.screenshots [--out docs/screenshots] [--size 1536]
 
 Chinese text needs a CJK font (Debian: fonts-noto-cjk or fonts-wqy-microhei).
 """
@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_NAME = "cisc_impervious"
+from tools.plugin_package import REPO_ROOT as ROOT
+from tools.plugin_package import put_plugin_on_path
 
 NAMES = {
     "en": ["Anping", "Baishui", "Chengguan", "Dongxiang", "Fengyang", "Gaoqiao", "Hexi", "Jinshan",
@@ -24,19 +24,6 @@ NAMES = {
     "zh_CN": ["安平县", "白水县", "城关区", "东乡县", "凤阳县", "高桥镇", "河西区", "金山区",
               "莲花县", "南湖区", "清水县", "新庄区"],
 }
-
-
-def _package_on_path() -> None:
-    parent = Path(tempfile.gettempdir()) / f"cisc_pkg_{os.getuid()}"
-    parent.mkdir(exist_ok=True)
-    link = parent / PACKAGE_NAME
-    if not link.exists() or link.resolve() != ROOT:
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(ROOT, target_is_directory=True)
-    for path in (str(parent), str(ROOT), "/usr/share/qgis/python/plugins"):
-        if path not in sys.path:
-            sys.path.insert(0, path)
 
 
 def _wait(app, condition, timeout):
@@ -78,7 +65,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    _package_on_path()
+    put_plugin_on_path()
     from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
 
     app = QgsApplication([], True)

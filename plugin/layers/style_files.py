@@ -1,6 +1,6 @@
 """Write the shipped .qml styles (resources/styles) from the code that styles the layers.
 
-Run `python tools/generate_styles.py` after changing plugin/layers/styling.py;
+Run `python -m tools.generate_styles` after changing plugin/layers/styling.py;
 tests/test_layers.py checks that the shipped files and the code agree.
 """
 
