@@ -294,9 +294,6 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             (self.sourceLabel, tr("CISC data")),
             (self.thresholdLabel, tr("Flag valid coverage below")),
             (self.topNLabel, tr("Top")),
-        ):
-            widget.setText(text)
-        for widget, text in (
             (self.selectedOnlyCheck, tr("Selected features only")),
             (self.sourceLayersRadio, tr("Layers in the project")),
             (self.sourceFolderRadio, tr("Folder")),
