@@ -5,15 +5,16 @@ from qgis.core import QgsProcessingParameterExtent, QgsProcessingParameterRaster
 from ..core.changemap import write_change_map
 from ..toolbelt.i18n import tr
 from .base import (
+    YEAR_FROM,
+    YEAR_TO,
     CiscAlgorithm,
     FeedbackBridge,
     engine_errors,
     engine_threads,
     raise_if_cancelled,
     raster_crs,
-    raster_parameter,
-    raster_path,
-    resolve_mask,
+    year_inputs,
+    year_parameters,
 )
 from .postprocessors import CHANGE_MAP_STYLE, attach_style
 
@@ -29,25 +30,14 @@ class ChangeMapAlgorithm(CiscAlgorithm):
         return tr("cisc,impervious,change,transition,map,raster").split(",")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(raster_parameter("INPUT_FROM", tr("CISC raster, first year (from)")))
-        self.addParameter(raster_parameter("VALID_MASK_FROM", tr("Valid mask of the first year"), optional=True))
-        self.addParameter(raster_parameter("INPUT_TO", tr("CISC raster, second year (to)")))
-        self.addParameter(raster_parameter("VALID_MASK_TO", tr("Valid mask of the second year"), optional=True))
+        for parameter in year_parameters(YEAR_FROM) + year_parameters(YEAR_TO):
+            self.addParameter(parameter)
         self.addParameter(QgsProcessingParameterExtent("EXTENT", tr("Clip to extent"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", tr("Change map")))
 
     def process(self, parameters, context, feedback):
-        from ..core.engine import check_cisc_raster
-
-        raster_from = raster_path(self, parameters, "INPUT_FROM", context)
-        raster_to = raster_path(self, parameters, "INPUT_TO", context)
-        mask_from = raster_path(self, parameters, "VALID_MASK_FROM", context, required=False)
-        mask_to = raster_path(self, parameters, "VALID_MASK_TO", context, required=False)
-        with engine_errors():
-            check_cisc_raster(raster_from)
-            check_cisc_raster(raster_to)
-            mask_from = resolve_mask(mask_from, raster_from, feedback, "VALID_MASK_FROM")
-            mask_to = resolve_mask(mask_to, raster_to, feedback, "VALID_MASK_TO")
+        raster_from, mask_from = year_inputs(self, parameters, context, feedback, YEAR_FROM)
+        raster_to, mask_to = year_inputs(self, parameters, context, feedback, YEAR_TO)
         crs = raster_crs(raster_from)
         extent = None
         if parameters.get("EXTENT") not in (None, ""):

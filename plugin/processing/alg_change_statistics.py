@@ -5,17 +5,18 @@ from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink, QgsProce
 from ..core.fields import CHANGE_FIELDS
 from ..toolbelt.i18n import tr
 from .base import (
+    YEAR_FROM,
+    YEAR_TO,
     CiscAlgorithm,
     FeedbackBridge,
     engine_errors,
     engine_threads,
     output_fields,
     raster_crs,
-    raster_parameter,
-    raster_path,
     read_zones,
-    resolve_mask,
     write_features,
+    year_inputs,
+    year_parameters,
     zones_parameter,
 )
 
@@ -31,10 +32,8 @@ class ChangeStatisticsAlgorithm(CiscAlgorithm):
         return tr("cisc,impervious,change,transition,gain,loss,growth,zonal,statistics").split(",")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(raster_parameter("INPUT_FROM", tr("CISC raster, first year (from)")))
-        self.addParameter(raster_parameter("VALID_MASK_FROM", tr("Valid mask of the first year"), optional=True))
-        self.addParameter(raster_parameter("INPUT_TO", tr("CISC raster, second year (to)")))
-        self.addParameter(raster_parameter("VALID_MASK_TO", tr("Valid mask of the second year"), optional=True))
+        for parameter in year_parameters(YEAR_FROM) + year_parameters(YEAR_TO):
+            self.addParameter(parameter)
         self.addParameter(zones_parameter())
         self.addParameter(QgsProcessingParameterString("COLUMN_PREFIX", tr("Output column prefix"), "", optional=True))
         self.addParameter(
@@ -44,18 +43,11 @@ class ChangeStatisticsAlgorithm(CiscAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.engine import change_statistics, check_cisc_raster
+        from ..core.engine import change_statistics
 
-        raster_from = raster_path(self, parameters, "INPUT_FROM", context)
-        raster_to = raster_path(self, parameters, "INPUT_TO", context)
-        mask_from = raster_path(self, parameters, "VALID_MASK_FROM", context, required=False)
-        mask_to = raster_path(self, parameters, "VALID_MASK_TO", context, required=False)
+        raster_from, mask_from = year_inputs(self, parameters, context, feedback, YEAR_FROM)
+        raster_to, mask_to = year_inputs(self, parameters, context, feedback, YEAR_TO)
         prefix = self.parameterAsString(parameters, "COLUMN_PREFIX", context) or ""
-        with engine_errors():
-            check_cisc_raster(raster_from)
-            check_cisc_raster(raster_to)
-            mask_from = resolve_mask(mask_from, raster_from, feedback, "VALID_MASK_FROM")
-            mask_to = resolve_mask(mask_to, raster_to, feedback, "VALID_MASK_TO")
         crs = raster_crs(raster_from)
         source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback)
         fields = output_fields(source.fields(), CHANGE_FIELDS, prefix)

@@ -10,9 +10,8 @@ from .base import (
     engine_errors,
     engine_threads,
     raise_if_cancelled,
-    raster_parameter,
-    raster_path,
-    resolve_mask,
+    year_inputs,
+    year_parameters,
 )
 from .postprocessors import FRACTION_STYLE, attach_style
 
@@ -28,8 +27,8 @@ class ImperviousFractionAlgorithm(CiscAlgorithm):
         return tr("cisc,impervious,fraction,share,percent,grid,aggregate,raster").split(",")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(raster_parameter("INPUT", tr("CISC raster (one year)")))
-        self.addParameter(raster_parameter("VALID_MASK", tr("Valid mask of that year"), optional=True))
+        for parameter in year_parameters():
+            self.addParameter(parameter)
         self.addParameter(
             QgsProcessingParameterNumber(
                 "CELL_SIZE",
@@ -52,13 +51,7 @@ class ImperviousFractionAlgorithm(CiscAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", tr("Impervious fraction")))
 
     def process(self, parameters, context, feedback):
-        from ..core.engine import check_cisc_raster
-
-        raster = raster_path(self, parameters, "INPUT", context)
-        mask = raster_path(self, parameters, "VALID_MASK", context, required=False)
-        with engine_errors():
-            check_cisc_raster(raster)
-            mask = resolve_mask(mask, raster, feedback, "VALID_MASK")
+        raster, mask = year_inputs(self, parameters, context, feedback)
         cell_size = self.parameterAsDouble(parameters, "CELL_SIZE", context)
         min_valid = self.parameterAsDouble(parameters, "MIN_VALID_PCT", context)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)

@@ -11,11 +11,10 @@ from .base import (
     engine_threads,
     output_fields,
     raster_crs,
-    raster_parameter,
-    raster_path,
     read_zones,
-    resolve_mask,
     write_features,
+    year_inputs,
+    year_parameters,
     zones_parameter,
 )
 
@@ -31,8 +30,8 @@ class ZonalStatisticsAlgorithm(CiscAlgorithm):
         return tr("cisc,impervious,zonal,statistics,area,china,land cover").split(",")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(raster_parameter("INPUT", tr("CISC raster (one year)")))
-        self.addParameter(raster_parameter("VALID_MASK", tr("Valid mask of that year"), optional=True))
+        for parameter in year_parameters():
+            self.addParameter(parameter)
         self.addParameter(zones_parameter())
         self.addParameter(QgsProcessingParameterString("COLUMN_PREFIX", tr("Output column prefix"), "", optional=True))
         self.addParameter(
@@ -42,14 +41,10 @@ class ZonalStatisticsAlgorithm(CiscAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.engine import check_cisc_raster, zonal_statistics
+        from ..core.engine import zonal_statistics
 
-        raster = raster_path(self, parameters, "INPUT", context)
-        mask = raster_path(self, parameters, "VALID_MASK", context, required=False)
+        raster, mask = year_inputs(self, parameters, context, feedback)
         prefix = self.parameterAsString(parameters, "COLUMN_PREFIX", context) or ""
-        with engine_errors():
-            check_cisc_raster(raster)
-            mask = resolve_mask(mask, raster, feedback, "VALID_MASK")
         crs = raster_crs(raster)
         source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback)
         fields = output_fields(source.fields(), ZONAL_FIELDS, prefix)

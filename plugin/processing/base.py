@@ -234,6 +234,36 @@ def raster_path(algorithm, parameters, name, context, required: bool = True):
     return None
 
 
+# One CISC year's pair of parameters: INPUT + VALID_MASK, with a suffix for the two years of a change
+ONE_YEAR, YEAR_FROM, YEAR_TO = "", "_FROM", "_TO"
+
+
+def year_parameters(suffix: str = ONE_YEAR):
+    """The raster and optional valid-mask parameters of one year (INPUT<suffix>, VALID_MASK<suffix>)."""
+    raster_title, mask_title = {
+        ONE_YEAR: (tr("CISC raster (one year)"), tr("Valid mask of that year")),
+        YEAR_FROM: (tr("CISC raster, first year (from)"), tr("Valid mask of the first year")),
+        YEAR_TO: (tr("CISC raster, second year (to)"), tr("Valid mask of the second year")),
+    }[suffix]
+    return [
+        raster_parameter("INPUT" + suffix, raster_title),
+        raster_parameter("VALID_MASK" + suffix, mask_title, optional=True),
+    ]
+
+
+def year_inputs(algorithm, parameters, context, feedback, suffix: str = ONE_YEAR):
+    """(raster path, valid mask path or None) of one year, the raster checked to be CISC-like and
+    an empty mask resolved to the valid_mask_<year>.tif beside the raster."""
+    from ..core.checks import check_cisc_raster
+
+    raster = raster_path(algorithm, parameters, "INPUT" + suffix, context)
+    mask = raster_path(algorithm, parameters, "VALID_MASK" + suffix, context, required=False)
+    with engine_errors():
+        check_cisc_raster(raster)
+        mask = resolve_mask(mask, raster, feedback, "VALID_MASK" + suffix)
+    return raster, mask
+
+
 def resolve_mask(mask_path, raster, feedback, parameter_name="VALID_MASK"):
     """The valid mask to use for raster: the given one, else valid_mask_<year>.tif beside it."""
     if mask_path:
