@@ -9,14 +9,13 @@ strictly more work. Called by benchmarks/run_benchmarks.py:
 """
 
 import os
-import sys
 import tempfile
 import time
 
 from tools.plugin_package import put_plugin_on_path
 
 
-def _ensure_qgis():
+def ensure_qgis():
     """A QgsApplication, Processing and the cisc provider: started here when the caller has not."""
     from qgis.core import QgsApplication
 
@@ -25,34 +24,26 @@ def _ensure_qgis():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QgsApplication([], False)
         app.initQgis()
-        _ensure_qgis.app = app  # keep it alive
-    plugins = "/usr/share/qgis/python/plugins"
-    if plugins not in sys.path:
-        sys.path.append(plugins)
+        ensure_qgis.app = app  # keep it alive
+    put_plugin_on_path()  # Processing's plugin folder too
     registry = QgsApplication.processingRegistry()
     if registry.providerById("native") is None or registry.algorithmById("native:zonalhistogram") is None:
         from processing.core.Processing import Processing
 
         Processing.initialize()
     if registry.providerById("cisc") is None:
-        provider_class = _import_provider()
-        provider = provider_class()
+        from cisc_impervious.plugin.processing.provider import CiscProvider
+
+        provider = CiscProvider()
         registry.addProvider(provider)
-        _ensure_qgis.provider = provider
+        ensure_qgis.provider = provider
     return app
-
-
-def _import_provider():
-    put_plugin_on_path()
-    from cisc_impervious.plugin.processing.provider import CiscProvider
-
-    return CiscProvider
 
 
 def bench_processing(raster, mask, zones_path, repeats: int = 1) -> dict:
     """Seconds (best of `repeats`) of cisc:zonalstatistics (with the mask) and of
     native:zonalhistogram (no mask: it has none) on the same files, through processing.run."""
-    _ensure_qgis()
+    ensure_qgis()
     import processing
     from qgis.core import QgsProcessingFeedback
 
