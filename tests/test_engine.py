@@ -129,6 +129,27 @@ def test_results_identical_whatever_block_size_threads_and_reader(
     assert change == change_reference
 
 
+@pytest.mark.parametrize("zones_per_batch, crossings_per_chunk", [(1, 1), (7, 500), (256, 20_000)])
+def test_results_identical_whatever_zone_batches_and_crossing_chunks(
+    sample, zones, monkeypatch, zones_per_batch, crossings_per_chunk
+):
+    from cisc_impervious.plugin.core import rasterize
+
+    wkbs = _wkb(zones)
+    reference = rasterize.zone_runs(wkbs, sample.geotransform)
+    monkeypatch.setattr(rasterize, "ZONES_PER_BATCH", zones_per_batch)
+    monkeypatch.setattr(rasterize, "CROSSINGS_PER_CHUNK", crossings_per_chunk)
+    runs = rasterize.zone_runs(wkbs, sample.geotransform, threads=2)
+    # the same runs, in the same order (by row; within a row, by zone then column)
+    for column in ("zones", "rows", "starts", "ends", "pixel_counts"):
+        np.testing.assert_array_equal(getattr(runs, column), getattr(reference, column), err_msg=column)
+    assert len(runs) > 1000
+    rows = engine.change_statistics(
+        sample.cisc_2020, sample.cisc_2022, wkbs, sample.valid_mask_2020, sample.valid_mask_2022, threads=2
+    )
+    assert_change_equals_oracle(rows, sample, zones)
+
+
 def test_both_readers_give_the_oracle(sample, zones, monkeypatch):
     pytest.importorskip("rasterio")
     for backend in ("gdal", "rasterio"):

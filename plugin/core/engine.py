@@ -329,12 +329,15 @@ class _StatisticsRun:
     def _clip_runs_to_region(self):
         """Keep the runs' parts inside the region (the totals already hold the rest)."""
         col0, row0, col1, row1 = self.region
-        runs = self.runs
-        starts = np.maximum(runs.starts, col0)
-        ends = np.minimum(runs.ends, col1)
+        runs, self.runs = self.runs, None  # clipped in place: one copy of the runs in memory
+        starts = np.maximum(runs.starts, col0, out=runs.starts)
+        ends = np.minimum(runs.ends, col1, out=runs.ends)
         keep = (ends > starts) & (runs.rows >= row0) & (runs.rows < row1)
-        self.run_zones, self.run_rows = runs.zones[keep], runs.rows[keep]
-        self.run_starts, self.run_ends = starts[keep], ends[keep]
+        if keep.all():
+            self.run_zones, self.run_rows, self.run_starts, self.run_ends = runs.zones, runs.rows, starts, ends
+        else:
+            self.run_zones, self.run_rows = runs.zones[keep], runs.rows[keep]
+            self.run_starts, self.run_ends = starts[keep], ends[keep]
 
     def _strip_slice(self, row_start, row_stop) -> slice:
         return slice(*np.searchsorted(self.run_rows, [row_start, row_stop]))

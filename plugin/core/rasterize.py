@@ -190,8 +190,10 @@ class ZoneRuns:
         return len(self.rows)
 
 
-# zones rasterized together: bounds the temporary arrays whatever the zones' number
+# zones parsed together, and crossings computed together: both bound the temporary arrays
+# whatever the number of zones and the length of their boundaries in pixels
 ZONES_PER_BATCH = 256
+CROSSINGS_PER_CHUNK = 1 << 17
 
 
 def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
@@ -216,13 +218,26 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
     if not batches:
         empty = np.empty(0, dtype=SPAN_DTYPE)
         return ZoneRuns(empty, empty, empty, empty, np.zeros(len(zones), dtype=np.int64))
-    zone_ids, rows, starts, ends = (np.concatenate(column) for column in zip(*batches))
+    zone_ids, rows, starts, ends = _concatenate(batches)
+    del batches
     pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=len(zones)).astype(np.int64)
     # each batch is sorted by zone then row: a stable sort by row merges these runs cheaply,
     # and numpy's stable sort of 16-bit integers is a radix sort
     row_span = rows.max() - rows.min()
     order = np.argsort((rows - rows.min()).astype(np.uint16) if row_span < 65536 else rows, kind="stable")
-    return ZoneRuns(zone_ids[order], rows[order], starts[order], ends[order], pixel_counts)
+    # gathered one array at a time, so at most one extra copy of the runs lives at once
+    zone_ids = zone_ids[order]
+    rows = rows[order]
+    starts = starts[order]
+    ends = ends[order]
+    return ZoneRuns(zone_ids, rows, starts, ends, pixel_counts)
+
+
+def _concatenate(pieces):
+    """Column-wise concatenation of (zone_ids, rows, starts, ends) pieces (no copy for one)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    return tuple(np.concatenate(column) for column in zip(*pieces))
 
 
 def _batch_runs(zones, first_zone, geotransform):
@@ -254,21 +269,50 @@ def _batch_runs(zones, first_zone, geotransform):
     is_edge = np.ones(len(points), dtype=bool)
     is_edge[last_of_ring] = False
     start = np.flatnonzero(is_edge)
-    rows, xs, parts = _crossings(px[start], py[start], px[start + 1], py[start + 1], point_part[start])
+    ax, ay, bx, by = px[start], py[start], px[start + 1], py[start + 1]
+    edge_part = point_part[start]
+    part_zone = np.array(part_zone, dtype=SPAN_DTYPE)
+    # whole zones go into chunks of about CROSSINGS_PER_CHUNK crossings (edges come zone by zone)
+    edge_zone = part_zone[edge_part]
+    per_zone = np.bincount(edge_zone - first_zone, weights=_crossing_counts(ay, by), minlength=len(zones))
+    zone_chunk = (np.cumsum(per_zone) - per_zone) // CROSSINGS_PER_CHUNK
+    edge_chunk = zone_chunk[edge_zone - first_zone]
+    bounds = np.concatenate([[0], np.flatnonzero(edge_chunk[1:] != edge_chunk[:-1]) + 1, [edge_chunk.size]])
+    pieces = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        if hi > lo:
+            piece = _chunk_runs(ax[lo:hi], ay[lo:hi], bx[lo:hi], by[lo:hi], edge_part[lo:hi], part_zone)
+            if piece is not None:
+                pieces.append(piece)
+    return _concatenate(pieces) if pieces else None
+
+
+def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):
+    """Runs of the edges of whole zones, sorted by zone, row and column; None if there are none."""
+    rows, xs, parts = _crossings(ax, ay, bx, by, edge_part)
     if rows.size == 0:
         return None
     # a crossing at x starts or ends a run at the first pixel whose centre lies beyond x
     columns = np.floor(xs + 0.5).astype(SPAN_DTYPE)
+    del xs
     # crossings come edge by edge, each edge's rows ascending: a stable sort merges them fast
     order = np.argsort(_sort_key(parts, rows, columns), kind="stable")
     parts, rows, columns = parts[order], rows[order], columns[order]
+    del order
     # the half-open crossing rule gives every (part, row) an even number of crossings
     parts, rows, starts, ends = parts[0::2], rows[0::2], columns[0::2], columns[1::2]
     keep = ends > starts
     if not keep.any():
         return None
-    zone_ids = np.array(part_zone, dtype=SPAN_DTYPE)[parts[keep]]
+    zone_ids = part_zone[parts[keep]]
     return _union_per_zone(zone_ids, rows[keep], starts[keep], ends[keep])
+
+
+def _crossing_counts(ay, by):
+    """How many pixel-row centre lines each edge crosses (see _crossings)."""
+    low, high = np.minimum(ay, by), np.maximum(ay, by)
+    # an estimate for chunking only: non-finite coordinates count as none
+    return np.nan_to_num(np.ceil(high - 0.5) - np.ceil(low - 0.5), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _crossings(ax, ay, bx, by, part):
