@@ -40,9 +40,12 @@ def ensure_qgis():
     return app
 
 
-def bench_processing(raster, mask, zones_path, repeats: int = 1) -> dict:
+def bench_processing(raster, mask, zones_path, repeats: int = 1, output_folder=None) -> dict:
     """Seconds (best of `repeats`) of cisc:zonalstatistics (with the mask) and of
-    native:zonalhistogram (no mask: it has none) on the same files, through processing.run."""
+    native:zonalhistogram (no mask: it has none) on the same files, through processing.run.
+
+    output_folder: keep the outputs there ("cisc_output", "native_output": the last attempt's
+    GeoPackages) instead of in a temporary folder removed on return."""
     ensure_qgis()
     import processing
     from qgis.core import QgsProcessingFeedback
@@ -50,8 +53,9 @@ def bench_processing(raster, mask, zones_path, repeats: int = 1) -> dict:
     raster, zones_path = str(raster), str(zones_path)
     timings = {"seconds_cisc": float("inf"), "seconds_native": float("inf")}
     with tempfile.TemporaryDirectory(prefix="cisc_bench_processing_") as tmp:
+        folder = str(output_folder) if output_folder else tmp
         for attempt in range(max(1, int(repeats))):
-            out = os.path.join(tmp, f"cisc_{attempt}.gpkg")
+            out = timings["cisc_output"] = os.path.join(folder, f"cisc_{attempt}.gpkg")
             start = time.perf_counter()
             processing.run(
                 "cisc:zonalstatistics",
@@ -61,7 +65,7 @@ def bench_processing(raster, mask, zones_path, repeats: int = 1) -> dict:
             )
             timings["seconds_cisc"] = min(timings["seconds_cisc"], time.perf_counter() - start)
 
-            out = os.path.join(tmp, f"native_{attempt}.gpkg")
+            out = timings["native_output"] = os.path.join(folder, f"native_{attempt}.gpkg")
             start = time.perf_counter()
             processing.run(
                 "native:zonalhistogram",
@@ -71,6 +75,8 @@ def bench_processing(raster, mask, zones_path, repeats: int = 1) -> dict:
             )
             timings["seconds_native"] = min(timings["seconds_native"], time.perf_counter() - start)
     timings["speedup"] = timings["seconds_native"] / timings["seconds_cisc"] if timings["seconds_cisc"] > 0 else None
+    if not output_folder:
+        del timings["cisc_output"], timings["native_output"]  # removed with the temporary folder
     return timings
 
 
