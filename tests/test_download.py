@@ -202,3 +202,31 @@ def test_dialog_downloads_then_adds_verified_layers(qgis_app, qgis_iface, qgis_n
         write_settings(saved)
         qgis_iface.messageBar().clear_messages()
         QgsProject.instance().clear()
+
+
+def test_cancel_ends_a_stalled_read_at_once(qgis_app, server, sample, tmp_path):
+    """The worker blocks in a socket read (no event loop to poll); cancel() shuts the socket."""
+    server.state.chunk_delay = 30.0  # one 4 kB piece, then silence
+    task = _task(server, tmp_path, wanted=[("cisc", 2022)])
+    done = []
+    task.on_done = done.append
+    task.start()
+    part = tmp_path / "cisc_2022.tif.part"
+    assert wait_for(lambda: part.exists() and part.stat().st_size == 4096, qgis_app, 20)
+    time.sleep(0.3)  # the worker is now blocked in recv()
+    asked = time.monotonic()
+    task.cancel()
+    assert wait_for(lambda: bool(done), qgis_app, 5)
+    assert time.monotonic() - asked < 1.0
+    assert task.outcome.cancelled and task.outcome.files == {}
+    assert part.stat().st_size == 4096  # kept for resume
+
+
+def test_a_stalled_server_times_out_and_keeps_the_part(qgis_app, server, sample, tmp_path):
+    server.state.chunk_delay = 30.0
+    task = _task(server, tmp_path, wanted=[("cisc", 2022)])
+    task._session.read_timeout = 0.5
+    outcome = run_task(task, timeout=20)
+    assert len(outcome.errors) == 1 and not outcome.cancelled
+    assert outcome.errors[0].startswith("cisc_2022.tif:") and "timed out" in outcome.errors[0]
+    assert "cisc_2022.tif.part" in outcome.errors[0] and (tmp_path / "cisc_2022.tif.part").stat().st_size == 4096

@@ -1,7 +1,7 @@
-"""Verified download of the CISC files in a background task, through QGIS's network stack.
+"""Verified download of the CISC files in a background task.
 
-QgsNetworkAccessManager (one per thread, set up from the user's QGIS proxy, SSL and
-authentication settings) streams each file into <name>.part; an interrupted file resumes with
+Each file streams into <name>.part through plugin/layers/http.py (blocking sockets with
+timeouts, QGIS's HTTP proxy settings, no event loop in the worker thread); an interrupted file resumes with
 a Range request; each file's md5 (from the record's API when reachable, else the published
 table) is checked before it gets its final name, and a mismatching file becomes
 <name>.md5-mismatch. Nothing is loaded that was not verified.
@@ -18,56 +18,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from qgis.core import QgsNetworkAccessManager, QgsTask
-from qgis.PyQt.QtCore import QEventLoop, QTimer, QUrl
-from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
+from qgis.core import QgsTask
 
 from ..core import dataset, sources
 from ..core.errors import CiscCancelled, CiscError
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
+from .http import HttpError, HttpSession, proxy_from_qgis
 
 log = get_logger("layers.download")
 
 _RUNNING = set()  # keeps the Python side of running tasks alive
-
-
-def no_cache(request: QNetworkRequest) -> QNetworkRequest:
-    """Always ask the server, never store: the files are large and the API answer must be fresh."""
-    request.setAttribute(
-        QNetworkRequest.Attribute.CacheLoadControlAttribute, QNetworkRequest.CacheLoadControl.AlwaysNetwork
-    )
-    request.setAttribute(QNetworkRequest.Attribute.CacheSaveControlAttribute, False)
-    return request
-
-
-def _await_reply(reply: QNetworkReply, on_ready_read: Callable[[], None], should_abort: Callable[[], bool]) -> None:
-    """Wait in a local event loop (any thread) until reply finishes, feeding on_ready_read as data
-    arrives and aborting the reply once should_abort() says so (asked every 100 ms).
-
-    Our Python slots are disconnected before returning: no callback may outlive its loop. The
-    caller reads the reply's status, then lets it go with reply.deleteLater()."""
-    loop = QEventLoop()
-    timer = QTimer()
-
-    def on_tick():
-        if should_abort():
-            reply.abort()
-
-    reply.readyRead.connect(on_ready_read)
-    reply.finished.connect(loop.quit)
-    timer.timeout.connect(on_tick)
-    timer.start(100)
-    if not reply.isFinished():
-        loop.exec()
-    timer.stop()
-    if reply.bytesAvailable():
-        on_ready_read()
-    for signal in (reply.readyRead, reply.finished, timer.timeout):
-        try:
-            signal.disconnect()
-        except TypeError:  # nothing connected
-            pass
 
 
 def fetch_small(
@@ -76,50 +37,33 @@ def fetch_small(
     *,
     timeout: float = 30.0,
     limit: int = 20_000_000,
-    is_cancelled: Callable[[], bool] | None = None,
+    session: HttpSession | None = None,
 ) -> bytes:
-    """GET a small document (the record's JSON) through QGIS's network stack, in any thread.
+    """GET a small document (the record's JSON), in any thread, with no event loop.
 
-    Raises CiscError with the URL and the HTTP status or network error.
-    """
-    request = no_cache(QNetworkRequest(QUrl(url)))
-    request.setRawHeader(b"User-Agent", user_agent.encode())
-    request.setRawHeader(b"Accept", b"application/json")
-    request.setAttribute(
-        QNetworkRequest.Attribute.RedirectPolicyAttribute, QNetworkRequest.RedirectPolicy.NoLessSafeRedirectPolicy
-    )
-    reply = QgsNetworkAccessManager.instance().get(request)
-    chunks, state = [], {"size": 0, "timed_out": False}
-    started = time.monotonic()
-
-    def on_ready_read():
-        data = bytes(reply.readAll())
-        state["size"] += len(data)
-        chunks.append(data)
-        if state["size"] > limit:
-            reply.abort()
-
-    def should_abort():
-        if is_cancelled is not None and is_cancelled():
-            return True
-        state["timed_out"] = time.monotonic() - started > timeout
-        return state["timed_out"]
-
-    _await_reply(reply, on_ready_read, should_abort)
-    status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
-    error, error_text = reply.error(), reply.errorString()
-    reply.deleteLater()
-    if is_cancelled is not None and is_cancelled():
-        raise CiscCancelled()
-    if state["timed_out"]:
-        raise CiscError(f"{url}: no answer within {timeout:g} s")
-    if status is not None and int(status) != 200:
-        raise CiscError(f"{url}: HTTP {int(status)}")
-    if error != QNetworkReply.NetworkError.NoError:
-        raise CiscError(f"{url}: {error_text}")
-    if state["size"] > limit:
-        raise CiscError(f"{url}: answer larger than {_mb(limit)}")
-    return b"".join(chunks)
+    Raises CiscError with the URL and the HTTP status or network error; CiscCancelled when
+    the session was aborted."""
+    session = session or HttpSession(user_agent, proxy_from_qgis(), connect_timeout=timeout, read_timeout=timeout)
+    try:
+        response = session.get(url, {"Accept": "application/json"})
+        if response.status != 200:
+            raise CiscError(f"{url}: HTTP {response.status}")
+        chunks, size = [], 0
+        while True:
+            data = session.read_chunk(response)
+            if not data:
+                break
+            size += len(data)
+            if size > limit:
+                raise CiscError(f"{url}: answer larger than {_mb(limit)}")
+            chunks.append(data)
+        return b"".join(chunks)
+    except HttpError as exc:
+        if session.aborted:
+            raise CiscCancelled() from None
+        raise CiscError(str(exc)) from None
+    finally:
+        session.close()
 
 
 class _HttpProblemError(Exception):
@@ -183,6 +127,8 @@ class DownloadTask(QgsTask):
         self.exception: BaseException | None = None
         self._total = 1
         self._done = 0
+        # read on the main thread: QGIS's proxy settings live with its network manager there
+        self._session = HttpSession(user_agent, proxy_from_qgis())
 
     # -- main thread ---------------------------------------------------------------
     def start(self) -> DownloadTask:
@@ -209,6 +155,7 @@ class DownloadTask(QgsTask):
     def cancel(self) -> None:
         self.outcome.cancelled = True
         super().cancel()
+        self._session.abort()  # a read blocked in run() returns now
 
     # -- worker thread -------------------------------------------------------------
     def run(self) -> bool:
@@ -259,7 +206,7 @@ class DownloadTask(QgsTask):
     def _record_files(self) -> List[sources.RemoteFile]:
         url = sources.record_api_url(self.base_url, self.record_id)
         try:
-            data = fetch_small(url, self.user_agent, is_cancelled=self.isCanceled)
+            data = fetch_small(url, self.user_agent, session=self._session)
             files = sources.parse_record_json(data, self.base_url, self.record_id)
             self.outcome.checksums_from_api = True
             return sources.fill_missing_checksums(files)
@@ -346,81 +293,70 @@ class DownloadTask(QgsTask):
             offset = 0
         if remote.size and offset == remote.size:
             return  # complete: md5 decides
-        request = no_cache(QNetworkRequest(QUrl(url)))
-        request.setRawHeader(b"User-Agent", self.user_agent.encode())
-        request.setAttribute(
-            QNetworkRequest.Attribute.RedirectPolicyAttribute, QNetworkRequest.RedirectPolicy.NoLessSafeRedirectPolicy
-        )
-        if offset:
-            request.setRawHeader(b"Range", f"bytes={offset}-".encode())
-        state = {"handle": None, "status": None, "problem": None, "written": 0, "start": offset}
-        reply = QgsNetworkAccessManager.instance().get(request)
-
-        def open_target():
-            status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
-            state["status"] = status
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        received = 0
+        start = offset
+        try:
+            response = self._session.get(url, headers)
+            status = response.status
+            if status == 416 and offset:
+                return  # the part is already complete (the md5 check decides)
+            if status == 429:
+                retry_after = (response.getheader("Retry-After") or "").strip()
+                raise _HttpProblemError(
+                    tr("the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes"),
+                    retry_after=float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None,
+                )
+            if status in (404, 410):
+                raise _HttpProblemError(tr("not found on the server (HTTP {status})").format(status=status), fatal=True)
+            if status >= 400 or status not in (200, 206):
+                raise _HttpProblemError(
+                    tr("the server answered HTTP {status}").format(status=status), fatal=status in (401, 403)
+                )
             if status == 206:
-                content_range = bytes(reply.rawHeader(b"Content-Range")).decode("latin-1")
+                content_range = response.getheader("Content-Range") or ""
                 try:
-                    start = int(content_range.split()[1].split("-")[0])
+                    resumed_at = int(content_range.split()[1].split("-")[0])
                 except (IndexError, ValueError):
-                    start = -1
-                if start != offset:
-                    state["problem"] = _HttpProblemError(f"the server resumed at byte {start} instead of {offset}")
+                    resumed_at = -1
+                if resumed_at != offset:
                     if os.path.exists(part):
                         os.remove(part)
-                    return False
-                state["handle"] = open(part, "ab")
-                return True
-            if status == 200:
-                state["start"] = 0
-                state["handle"] = open(part, "wb")  # the server ignored the Range: start again
-                return True
-            return False
-
-        def on_ready_read():
-            if state["handle"] is None:
-                if state["status"] is not None or not open_target():
-                    reply.readAll()
-                    return
-            data = reply.readAll()
-            state["handle"].write(bytes(data))
-            state["written"] += len(data)
-            self._advance(len(data))
-
-        _await_reply(reply, on_ready_read, self.isCanceled)
-        if state["handle"] is not None:
-            state["handle"].close()
-        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
-        error = reply.error()
-        error_text = reply.errorString()
-        retry_after = bytes(reply.rawHeader(b"Retry-After")).decode("latin-1").strip()
-        reply.deleteLater()
-        if self.isCanceled():
-            raise CiscCancelled()
-        if state["problem"] is not None:
-            raise state["problem"]
-        if status == 416 and offset:
-            return  # the part is already complete (the md5 check decides)
-        if status == 429:
+                    raise _HttpProblemError(f"the server resumed at byte {resumed_at} instead of {offset}")
+                mode = "ab"
+            else:
+                start, mode = 0, "wb"  # the server ignored the Range: start again
+            with open(part, mode, buffering=0) as handle:  # on disk as it arrives
+                while True:
+                    data = self._session.read_chunk(response)
+                    if not data:
+                        break
+                    self._write(handle, data, part)
+                    received += len(data)
+                    self._advance(len(data))
+        except HttpError as exc:
+            self._check_cancel()
             raise _HttpProblemError(
-                tr("the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes"),
-                retry_after=float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None,
-            )
-        if status in (404, 410):
-            raise _HttpProblemError(tr("not found on the server (HTTP {status})").format(status=status), fatal=True)
-        if status is not None and status >= 400:
-            raise _HttpProblemError(
-                tr("the server answered HTTP {status}").format(status=status), fatal=status in (401, 403)
-            )
-        if error != QNetworkReply.NetworkError.NoError:
-            raise _HttpProblemError(
-                tr("the connection failed after {size} ({error})").format(
-                    size=_mb(state["start"] + state["written"]), error=error_text
-                )
-            )
-        total = state["start"] + state["written"]
+                tr("the connection failed after {size} ({error})").format(size=_mb(start + received), error=exc)
+            ) from None
+        finally:
+            self._session.close()
+        self._check_cancel()
+        total = start + received
         if remote.size and total < remote.size:
             raise _HttpProblemError(
                 tr("the connection was cut after {got} of {size}").format(got=_mb(total), size=_mb(remote.size))
             )
+
+    def _write(self, handle, data: bytes, part: str) -> None:
+        """Append data; a full disk or any write error ends the download, keeping the .part file."""
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[handle.write(view):]
+        except OSError as exc:
+            kept = os.path.getsize(part) if os.path.exists(part) else 0
+            raise CiscError(
+                tr("{part}: could not write ({error}); the partial file ({size}) is kept, free space and download "
+                   "again to resume.").format(part=part, error=exc.strerror or exc, size=_mb(kept))
+            ) from None
