@@ -10,11 +10,12 @@ APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-r
 	python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools pyqt5-dev-tools zip fonts-wqy-microhei
 QT_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 PYTEST_ARGS ?=
+MATRIX ?= bookworm trixie trixie-backports
 
-.PHONY: help setup system-deps venv test demo bench zip deploy lint translations clean
+.PHONY: help setup system-deps venv test test-matrix demo bench zip deploy lint translations clean
 
 help:
-	@echo "make test | demo | bench | zip | deploy | lint | translations | clean"
+	@echo "make test | test-matrix | demo | bench | zip | deploy | lint | translations | clean"
 
 # -- set-up ------------------------------------------------------------------
 system-deps: .system-deps.stamp
@@ -47,6 +48,10 @@ test: setup
 	mkdir -p /tmp/runtime-$$(id -u) && chmod 700 /tmp/runtime-$$(id -u)
 	$(QT_ENV) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
 
+# `make test` of HEAD in Debian chroots with other QGIS versions (root; see docs/compatibility.md).
+test-matrix:
+	bash tools/test_matrix.sh $(MATRIX)
+
 demo: setup
 	mkdir -p /tmp/runtime-$$(id -u) && chmod 700 /tmp/runtime-$$(id -u)
 	$(QT_ENV) $(PYTHON) -m tools.demo --out demo
@@ -70,8 +75,19 @@ zip: setup
 deploy: setup
 	$(VENV)/bin/pb_tool deploy --config_file pb_tool.cfg --no-confirm --no-docs
 
-lint: venv
+# The Qt 6 / QGIS 4 check runs QGIS's PyQt5 -> PyQt6 checker (kept outside the repository, see
+# tools/qt6_check.py) with PyQt6 from PyPI in its own venv; `make test` never needs it.
+LINT_VENV := .venv-lint
+$(LINT_VENV)/.stamp: Makefile
+	$(SYSTEM_PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install -q --disable-pip-version-check PyQt6 tokenize-rt
+	$(LINT_VENV)/bin/python -m pip install -q --disable-pip-version-check PyQt6-QScintilla \
+		|| echo "PyQt6-QScintilla is not available: the enum map goes without Qsci"
+	@touch $@
+
+lint: venv $(LINT_VENV)/.stamp
 	$(VENV)/bin/ruff check plugin tests benchmarks tools __init__.py
+	$(LINT_VENV)/bin/python tools/qt6_check.py --qgis3-incompatible-changes --qgis-python $(PYTHON)
 
 clean:
-	rm -rf $(VENV) zip_build build .pytest_cache .hypothesis .system-deps.stamp resources/i18n/*.qm
+	rm -rf $(VENV) $(LINT_VENV) zip_build build .pytest_cache .hypothesis .system-deps.stamp resources/i18n/*.qm

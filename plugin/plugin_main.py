@@ -9,7 +9,7 @@ from pathlib import Path
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QMenu, QMessageBox, QToolBar
+from qgis.PyQt.QtWidgets import QAction, QMenu, QToolBar
 
 from .toolbelt.i18n import install_translator, remove_translator, tr
 from .toolbelt.log import attach_message_log, detach_message_log, get_logger
@@ -35,6 +35,7 @@ class CiscPlugin:
         self.actions = {}
         self.dock = None
         self.layer_post_processors = []
+        self.toolbox_actions = []
         install_translator()
         attach_message_log()
 
@@ -71,6 +72,10 @@ class CiscPlugin:
         self._add_action(
             "impervious_only", tr("Show impervious surface only"), self.style_impervious_only, "impervious.svg"
         )
+        self._add_action(
+            "modeler", tr("Open the change report in the graphical modeler…"), self.open_model_in_modeler, None
+        )
+        self._register_toolbox_actions()
         self.menu.addSeparator()
         self._add_action("about", tr("About the CISC dataset…"), self.show_about, None)
 
@@ -92,7 +97,32 @@ class CiscPlugin:
         self.actions[key] = action
         return action
 
+    def _register_toolbox_actions(self):
+        """Right-click "Open in the graphical modeler…" on the CISC models in the toolbox (QGIS
+        offers "Edit Model…" only for its own providers' models)."""
+        try:
+            from processing.gui.ProviderActions import ProviderContextMenuActions
+
+            from .gui.modeler import toolbox_context_actions
+
+            self.toolbox_actions = toolbox_context_actions()
+            ProviderContextMenuActions.registerProviderContextMenuActions(self.toolbox_actions)
+        except Exception as error:  # noqa: BLE001 (Processing's Python plugin missing or changed)
+            self.toolbox_actions = []
+            log.warning("No toolbox action for the CISC models: %s", error)
+
+    def _unregister_toolbox_actions(self):
+        if self.toolbox_actions:
+            from processing.gui.ProviderActions import ProviderContextMenuActions
+
+            try:
+                ProviderContextMenuActions.deregisterProviderContextMenuActions(self.toolbox_actions)
+            except ValueError:  # Processing was reloaded meanwhile: its list no longer holds them
+                pass
+            self.toolbox_actions = []
+
     def unload(self):
+        self._unregister_toolbox_actions()
         if self.dock is not None:
             self.dock.cancel_running_task()
             self.iface.removeDockWidget(self.dock)
@@ -138,6 +168,11 @@ class CiscPlugin:
             return
         self.dock.setVisible(not self.dock.isVisible())
 
+    def open_model_in_modeler(self):
+        from .gui.modeler import open_in_modeler
+
+        return open_in_modeler()
+
     def style_impervious_only(self):
         from .layers.styling import apply_impervious_only_to_active_layer
 
@@ -145,8 +180,9 @@ class CiscPlugin:
 
     def show_about(self):
         from .core.dataset import CITATION, DOI, RECORD_URL
+        from .gui import message_box
 
-        QMessageBox.information(
+        message_box.information(
             self.iface.mainWindow(),
             tr("About the CISC dataset"),
             tr(

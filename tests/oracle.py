@@ -14,6 +14,7 @@ from osgeo import gdal, ogr, osr
 gdal.UseExceptions()
 
 PIXEL_CODES = range(4)
+MAX_ORACLE_PIXELS = 64_000_000  # the largest grid the brute force may build (~2 GB of temporaries)
 
 
 def _grid_cover(info_gt, width, height, geometries):
@@ -30,7 +31,15 @@ def _grid_cover(info_gt, width, height, geometries):
     row_lo = math.floor((ymax - y0) / dy) - 1
     row_hi = math.ceil((ymin - y0) / dy) + 1
     gt = (x0 + col_lo * dx, dx, 0.0, y0 + row_lo * dy, 0.0, dy)
-    return gt, col_hi - col_lo, row_hi - row_lo, (-col_lo, -row_lo)
+    cols, rows = col_hi - col_lo, row_hi - row_lo
+    if cols * rows > MAX_ORACLE_PIXELS:
+        # Zones far from the raster: typically degrees never transformed to the raster's metres.
+        # Fail the test now rather than rasterize gigabytes (this once took a machine's 21 GB).
+        raise AssertionError(
+            f"oracle grid of {cols} x {rows} pixels: the zones lie far outside the raster "
+            f"(zones' bounds reach {xmin:.1f}, {ymin:.1f}, {xmax:.1f}, {ymax:.1f}); were they transformed?"
+        )
+    return gt, cols, rows, (-col_lo, -row_lo)
 
 
 def _rasterize_one(geometry, gt, width, height, wkt):

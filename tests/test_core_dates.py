@@ -51,12 +51,13 @@ def test_parse_acquisition_date_refuses(value):
 
 
 def test_parse_qt_values():
-    from qgis.PyQt.QtCore import QDate, QDateTime, QTime, QVariant
+    from qgis.core import NULL
+    from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
     assert parse_acquisition_date(QDate(2020, 9, 15)) == D
     assert parse_acquisition_date(QDateTime(QDate(2020, 9, 15), QTime(10, 0))) == D
     assert parse_acquisition_date(QDate()) is None
-    assert parse_acquisition_date(QVariant()) is None
+    assert parse_acquisition_date(NULL) is None
 
 
 @given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31)))

@@ -22,8 +22,8 @@ def test_pb_tool_zip_holds_one_clean_plugin_folder(tmp_path):
     work.mkdir()
     # pb_tool writes the zip into the current folder and reads pb_tool.cfg's relative paths
     # from it: run it from a copy of the tree so the checkout is left as it was
-    shutil.copytree(REPO_ROOT, work / "src", ignore=shutil.ignore_patterns(".venv", ".git", "zip_build", "demo",
-                                                                          "benchmarks", ".qgis-settings"))
+    shutil.copytree(REPO_ROOT, work / "src", ignore=shutil.ignore_patterns(".venv", ".venv-lint", ".git", "zip_build",
+                                                                          "demo", "benchmarks", ".qgis-settings"))
     subprocess.run(
         [str(pb_tool), "zip", "--config_file", "pb_tool.cfg", "--quick", "--no-docs", "--plugin_path", str(stage)],
         cwd=work / "src", check=True, capture_output=True, timeout=120,
@@ -36,6 +36,7 @@ def test_pb_tool_zip_holds_one_clean_plugin_folder(tmp_path):
     assert "cisc_impervious/plugin/core/engine.py" in names
     assert "cisc_impervious/resources/models/cisc_change_report.model3" in names
     assert "hasProcessingProvider=yes" in metadata
+    assert "qgisMaximumVersion=4.99" in metadata and "supportsQt6=True" in metadata
 
 
 def test_check_zip_flags_caches_and_tests(tmp_path):

@@ -23,6 +23,8 @@ def test_metadata_complete():
     ):
         assert general.get(key, "").strip(), f"metadata.txt lacks {key}"
     assert general["qgisMinimumVersion"] == "3.22"
+    assert general["qgisMaximumVersion"] == "4.99"  # QGIS 4 (Qt 6) included
+    assert general.getboolean("supportsQt6") is True  # what plugins.qgis.org reads for QGIS 4
     assert general["hasProcessingProvider"] == "yes"
     assert (REPO_ROOT / general["icon"]).exists()
 

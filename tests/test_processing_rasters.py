@@ -137,13 +137,28 @@ def test_impervious_fraction_equals_brute_force(provider, sample, tmp_path, cell
     assert (got > 0).any() and (got == -9999).any() == (expected == -9999).any()
 
 
-def test_outputs_styled_by_post_processor_when_loaded(provider, sample, tmp_path):
+def _real_layer_tree_view(monkeypatch, project):
+    """QGIS >= 3.44 hands iface.layerTreeView() to C++ (QgsProcessingGuiUtils.addResultLayers):
+    give the test interface a real view instead of pytest-qgis's MagicMock."""
+    import qgis.utils
+    from qgis.core import QgsLayerTreeModel
+    from qgis.gui import QgsLayerTreeView
+
+    view = QgsLayerTreeView()
+    model = QgsLayerTreeModel(project.layerTreeRoot(), view)
+    view.setModel(model)
+    monkeypatch.setattr(qgis.utils.iface, "layerTreeView", lambda: view, raising=False)
+    return view
+
+
+def test_outputs_styled_by_post_processor_when_loaded(provider, sample, tmp_path, monkeypatch):
     import processing
     from qgis.core import QgsPalettedRasterRenderer, QgsSingleBandPseudoColorRenderer
 
     from cisc_impervious.plugin.processing import postprocessors
 
     project = QgsProject.instance()
+    view = _real_layer_tree_view(monkeypatch, project)  # noqa: F841 - kept alive for the test
     before = set(project.mapLayers())
     try:
         processing.runAndLoadResults(

@@ -88,6 +88,7 @@ def main(argv=None) -> int:
     from cisc_impervious.plugin.processing.provider import CiscProvider
     from cisc_impervious.plugin.toolbelt.i18n import (
         install_translator,
+        is_simplified_chinese,
         remove_translator,
     )
     from tests import datafactory
@@ -100,14 +101,14 @@ def main(argv=None) -> int:
     geoms = datafactory.make_provinces(len(NAMES["en"]), sample, seed=7)
     written = []
     for locale in [loc.strip() for loc in args.locales.split(",") if loc.strip()]:
-        suffix = "zh" if locale.startswith("zh") else "en"
+        suffix = "zh" if is_simplified_chinese(locale) else "en"
         if suffix == "zh":
-            install_translator("zh_CN")
+            install_translator(locale)
         else:
             remove_translator()
         project = QgsProject.instance()
         project.clear()
-        zones_path = datafactory.write_zones(work / f"zones_{suffix}.gpkg", geoms, 4490, names=NAMES[locale if locale in NAMES else "en"])
+        zones_path = datafactory.write_zones(work / f"zones_{suffix}.gpkg", geoms, 4490, names=NAMES["zh_CN" if suffix == "zh" else "en"])
         zones = QgsVectorLayer(zones_path, "县区" if suffix == "zh" else "counties", "ogr")
         symbol = zones.renderer().symbol()
         symbol.symbolLayer(0).setFillColor(QColor(0, 0, 0, 0))

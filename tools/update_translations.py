@@ -6,7 +6,8 @@ with, so this script extracts the strings itself:
 
 - every tr("literal") / x.tr("literal") call in plugin/**/*.py and __init__.py
   (context "CiscImpervious", or the literal context argument when one is given), and
-  QCoreApplication.translate("context", "literal");
+  QCoreApplication.translate("context", "literal"); and the template of every
+  CoreMessage("literal", ...) of plugin/core (core cannot import Qt: the adapters translate it);
 - the class labels of plugin/core/dataset.py (shown through tr(label_en)), pre-filled with
   their label_zh;
 - every translatable <string> of ui/*.ui, under the .ui's class name (the context
@@ -74,7 +75,13 @@ def extract_python(path: Path, messages: "OrderedDict", warnings: list) -> None:
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-        if name == "tr" and node.args:
+        if name == "CoreMessage" and node.args:
+            # plugin/core's translatable messages (core/messages.py), translated by the adapters
+            text, context = _literal(node.args[0]), CONTEXT
+            if text is None:
+                warnings.append(f"{relative}:{node.lineno}: CoreMessage() of a non-literal cannot be extracted")
+                continue
+        elif name == "tr" and node.args:
             text = _literal(node.args[0])
             context = CONTEXT
             ctx_node = node.args[1] if len(node.args) > 1 else next(
@@ -186,11 +193,19 @@ def write_ts(path: Path, locale: str, messages: "OrderedDict", translations: dic
     return counts
 
 
+def _plugin_i18n():
+    """plugin/toolbelt/i18n.py, which decides what a locale name means (it imports QGIS's PyQt)."""
+    spec = importlib.util.spec_from_file_location("_cisc_i18n_for_tools", ROOT / "plugin" / "toolbelt" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def update(locale: str = DEFAULT_LOCALE, fill: "dict | None" = None, verbose: bool = True):
     messages, prefill, warnings = extract_all()
     path = ts_path(locale)
     translations = read_ts(path)
-    if locale.startswith("zh"):
+    if _plugin_i18n().is_simplified_chinese(locale):  # label_zh is simplified Chinese
         for key, text in prefill.items():
             if not translations.get(key, ("", False))[1]:
                 translations[key] = (text, True)

@@ -23,6 +23,7 @@ import numpy as np
 from .checks import check_cisc_raster, check_mask, require_same_grid
 from .errors import CiscCancelled, CiscError
 from .feedback import EngineFeedback
+from .messages import CoreMessage
 from .raster_io import GridInfo, RasterReader
 
 log = logging.getLogger("cisc_impervious.core.changemap")
@@ -340,8 +341,10 @@ def write_change_map(
                                      compute, feedback, threads)
     if from_mask is None or to_mask is None:
         missing = [p for p, m in ((from_path, from_mask), (to_path, to_mask)) if not m]
-        log.info("No valid mask for %s: every pixel inside the raster with a value 0..3 was taken as valid.",
-                 ", ".join(str(m) for m in missing))
+        log.info(CoreMessage(
+            "No valid mask for {rasters}: every pixel inside the raster with a value 0..3 was taken as valid.",
+            rasters=", ".join(str(m) for m in missing),
+        ))
     return {"path": path, "width": window.width, "height": window.height, "valid_pixels": valid_pixels}
 
 

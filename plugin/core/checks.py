@@ -7,6 +7,7 @@ from typing import Optional
 
 from .errors import CiscError
 from .feedback import EngineFeedback
+from .messages import CoreMessage
 from .raster_io import GridInfo, aligned_offset, open_info
 
 # Projection methods whose cells have equal areas everywhere: a pixel's area is then
@@ -118,11 +119,12 @@ def check_mask(path: str, raster: GridInfo, feedback: Optional[EngineFeedback] =
             "it must be in the raster's CRS."
         )
     if feedback is not None and aligned_offset(raster, info) is None:
-        feedback.warning(
-            f"{path}: the valid mask's grid (pixel size {info.pixel_width:g}) is not aligned "
-            f"with that of {raster.path} (pixel size {raster.pixel_width:g}); it is resampled "
-            "(nearest: the mask pixel under each raster pixel's centre)."
-        )
+        feedback.warning(CoreMessage(
+            "{path}: the valid mask's grid (pixel size {mask_size}) is not aligned "
+            "with that of {raster} (pixel size {raster_size}); it is resampled "
+            "(nearest: the mask pixel under each raster pixel's centre).",
+            path=path, mask_size=f"{info.pixel_width:g}", raster=raster.path, raster_size=f"{raster.pixel_width:g}",
+        ))
     return info
 
 

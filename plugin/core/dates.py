@@ -17,6 +17,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .errors import CiscCancelled
 from .feedback import EngineFeedback
+from .messages import CoreMessage
 
 log = logging.getLogger("cisc_impervious.core.dates")
 
@@ -196,7 +197,9 @@ def acquisition_date_statistics(
             continue
         dated.append((geometry, date, geometry.GetEnvelope()))  # (minx, maxx, miny, maxy)
     if skipped:
-        feedback.warning(f"{skipped} date polygon(s) have no readable acquisition date and are ignored.")
+        feedback.warning(CoreMessage(
+            "{count} date polygon(s) have no readable acquisition date and are ignored.", count=skipped
+        ))
 
     results = []
     count = max(len(zones), 1)

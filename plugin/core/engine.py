@@ -30,6 +30,7 @@ from .dataset import CLASS_CODES, IMPERVIOUS
 from .errors import CiscCancelled, CiscError
 from .feedback import EngineFeedback
 from .fields import CHANGE_FIELDS, TRANSITION_FIELDS, ZONAL_FIELDS, class_area_field
+from .messages import CoreMessage
 from .raster_io import GridInfo, RasterReader, aligned_offset
 from .rasterize import zone_runs
 
@@ -190,10 +191,11 @@ def _prepare_year(raster: GridInfo, mask_path: Optional[str], feedback: EngineFe
     nodata = raster.nodata
     if nodata is not None and float(nodata).is_integer() and 0 <= nodata <= 255:
         if nodata <= 3:
-            feedback.warning(
-                f"{raster.path}: its nodata tag ({int(nodata)}) is also a CISC class value; "
-                "the tag is ignored and the valid mask alone decides which pixels are valid."
-            )
+            feedback.warning(CoreMessage(
+                "{path}: its nodata tag ({nodata}) is also a CISC class value; "
+                "the tag is ignored and the valid mask alone decides which pixels are valid.",
+                path=raster.path, nodata=int(nodata),
+            ))
         else:
             lut[int(nodata)] = INVALID
     mask = None
@@ -265,10 +267,10 @@ class _StatisticsRun:
             for start in range((row0 // size) * size, row1, size)
         ]
         strips = [strip for strip in strips if self._strip_slice(*strip).stop > self._strip_slice(*strip).start]
-        self.feedback.info(
-            f"Counting {self.zone_count} zone(s) over {len(strips)} strip(s) of {size}-pixel blocks "
-            f"on {min(self.threads, max(1, len(strips)))} thread(s)."
-        )
+        self.feedback.info(CoreMessage(
+            "Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).",
+            zones=self.zone_count, strips=len(strips), size=size, threads=min(self.threads, max(1, len(strips))),
+        ))
         try:
             if self.threads == 1 or len(strips) <= 1:
                 for done, strip in enumerate(strips, start=1):
@@ -280,10 +282,11 @@ class _StatisticsRun:
         finally:
             self._close_all_readers()
         if self.other_value_pixels:
-            self.feedback.warning(
-                f"{self.other_value_pixels} pixel(s) in the blocks read hold values other than the "
-                "CISC classes 0..3 (and the nodata tag); they are counted as invalid."
-            )
+            self.feedback.warning(CoreMessage(
+                "{count} pixel(s) in the blocks read hold values other than the "
+                "CISC classes 0..3 (and the nodata tag); they are counted as invalid.",
+                count=self.other_value_pixels,
+            ))
         return counts, totals
 
     def _run_threads(self, strips, counts):

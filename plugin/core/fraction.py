@@ -22,6 +22,7 @@ from .checks import check_cisc_raster, check_mask
 from .dataset import IMPERVIOUS
 from .errors import CiscError
 from .feedback import EngineFeedback
+from .messages import CoreMessage
 
 log = logging.getLogger("cisc_impervious.core.fraction")
 
@@ -110,6 +111,8 @@ def write_impervious_fraction(
     tasks = tile_windows(out_width, out_height, cells_per_chunk)
     path, cells_with_value = write_tiles(writer, readers, tasks, compute, feedback, threads)
     if not mask_path:
-        log.info("No valid mask for %s: every pixel inside the raster with a value 0..3 was taken as valid.",
-                 raster_path)
+        log.info(CoreMessage(
+            "No valid mask for {rasters}: every pixel inside the raster with a value 0..3 was taken as valid.",
+            rasters=raster_path,
+        ))
     return {"path": path, "width": out_width, "height": out_height, "cells_with_value": cells_with_value}

@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote
 
 from . import dataset
 from .errors import CiscCancelled, CiscError
+from .messages import CoreMessage
 
 log = logging.getLogger("cisc_impervious.core.sources")
 
@@ -109,7 +110,9 @@ def discover_local(folder: str, years: Iterable[int], masks: bool = True, dates:
     wanted = wanted_files(years, masks, dates)
     if not folder or not os.path.isdir(folder):
         result.missing = [canonical_name(kind, year) for kind, year in wanted]
-        result.notes.append(f"Folder not found: {folder or '(none)'}")
+        result.notes.append(
+            CoreMessage("Folder not found: {folder}", folder=folder) if folder else CoreMessage("No folder chosen.")
+        )
         return result
     candidates: Dict[Tuple[str, int | None], List[str]] = {}
     for name in sorted(os.listdir(folder)):
@@ -128,9 +131,10 @@ def discover_local(folder: str, years: Iterable[int], masks: bool = True, dates:
         names.sort(key=lambda n: _spelling_rank(kind, year, n))
         result.found[(kind, year)] = os.path.join(folder, names[0])
         if len(names) > 1:
-            result.notes.append(
-                f"Several files for {canonical_name(kind, year)} in {folder}: {', '.join(names)}; using {names[0]}."
-            )
+            result.notes.append(CoreMessage(
+                "Several files for {name} in {folder}: {names}; using {used}.",
+                name=canonical_name(kind, year), folder=folder, names=", ".join(names), used=names[0],
+            ))
     return result
 
 

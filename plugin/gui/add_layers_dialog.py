@@ -9,15 +9,17 @@ from qgis.core import Qgis, QgsApplication
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QCursor
-from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QMessageBox
+from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFileDialog
 
 from ..core import dataset, sources
 from ..core.errors import CiscError
 from ..layers import loader
 from ..layers.download import DownloadTask, fetch_small
-from ..toolbelt.i18n import tr
+from ..toolbelt.i18n import tr, tr_message
 from ..toolbelt.log import get_logger
 from ..toolbelt.settings import read_settings, update_settings
+from . import message_box
+from .message_box import translate_buttons
 
 log = get_logger("gui.add_layers")
 
@@ -75,6 +77,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         self.editLocalFolder.setPlaceholderText(tr("Folder holding cisc_2020.tif, valid_mask_2020.tif, …"))
         self.editDownloadFolder.setPlaceholderText(tr("Folder to download into"))
         self.labelStatus.setText(tr("Files"))
+        translate_buttons(self.buttonBox)  # Qt's own labels stay English in a Chinese QGIS
         self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Add layers"))
 
     def _load_settings(self):
@@ -143,7 +146,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
                 lines.append(tr("found: {name}").format(name=Path(path).name))
             for name in found.missing:
                 lines.append(tr("MISSING: {name}").format(name=name))
-            lines.extend(found.notes)
+            lines.extend(tr_message(note) for note in found.notes)
         else:
             names = [sources.canonical_name(k, y) for k, y in self.wanted()]
             verb = tr("stream") if kind == "stream" else tr("download")
@@ -169,7 +172,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
             else:
                 ok = self._start_download()
         except CiscError as exc:
-            QMessageBox.warning(self, tr("Add CISC layers"), str(exc))
+            message_box.warning(self, tr("Add CISC layers"), str(exc))
             return
         if ok:
             self._save_settings()
@@ -191,7 +194,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         folder = self.editLocalFolder.text().strip()
         found = sources.discover_local(folder, self.years(), self.checkMasks.isChecked(), self.checkDates.isChecked())
         if not found.found:
-            QMessageBox.warning(
+            message_box.warning(
                 self,
                 tr("Add CISC layers"),
                 tr("No CISC file found in {folder}. Missing: {names}").format(
@@ -227,7 +230,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
             QgsApplication.restoreOverrideCursor()
         self._report(result, missing)
         if not result.layers:
-            QMessageBox.warning(
+            message_box.warning(
                 self, tr("Add CISC layers"), "\n".join(result.errors or [tr("Nothing could be streamed.")])
             )
             return False
@@ -236,7 +239,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
     def _start_download(self) -> bool:
         folder = self.editDownloadFolder.text().strip()
         if not folder:
-            QMessageBox.warning(self, tr("Add CISC layers"), tr("Choose a folder to download into."))
+            message_box.warning(self, tr("Add CISC layers"), tr("Choose a folder to download into."))
             return False
         iface = self.iface
 

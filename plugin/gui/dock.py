@@ -32,13 +32,15 @@ from qgis.core import (
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import QVariant, pyqtSignal
-from qgis.PyQt.QtWidgets import QFileDialog, QHeaderView
+from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtWidgets import QComboBox, QFileDialog, QHeaderView, QLabel
 
 from ..core.dataset import CITATION, DOI, RECORD_URL, classify_file_name
 from ..layers.styling import PROP_KIND, PROP_YEAR
+from ..processing.base import ZONES_OFFSET, offset_options
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
+from ..toolbelt.qgis_compat import FIELD_DOUBLE, is_null, new_field, python_value
 from ..toolbelt.settings import read_settings, update_settings
 from . import charts
 from .results import (
@@ -68,6 +70,7 @@ FORM_CLASS, _ = uic.loadUiType(str(UI_PATH))
 # custom properties the layer loader sets on the layers it adds; the agreed "cisc/..." keys
 # and the loader's "cisc_impervious/..." spelling are both read
 STATISTICS_KIND = "statistics"  # PROP_KIND of the result layers the dock adds
+PROP_ZONES_OFFSET = "cisc_impervious/zones_offset"  # a zones layer's ZONES_OFFSET, remembered by the dock
 
 
 ALGORITHM_IDS = {"zonal": "cisc:zonalstatistics", "change": "cisc:changestatistics"}
@@ -127,13 +130,20 @@ def years_of(analysis: str) -> Tuple[int, ...]:
     }[analysis]
 
 
+def _without_offset(geometry, offset: int):
+    """A copy of geometry with its vertices converted from GCJ-02 / BD-09 to WGS84."""
+    from ..core.webmap_offset import to_wgs84
+    from ..core.wkb_coords import map_wkb_xy
+
+    converted = type(geometry)()
+    converted.fromWkb(map_wkb_xy(bytes(geometry.asWkb()), lambda x, y: to_wgs84(x, y, offset)))
+    return converted
+
+
 def _null_to_none(value):
+    value = python_value(value)  # NULL: a null QVariant (Qt 5) or None (Qt 6)
     if value is None:
         return None
-    if isinstance(value, QVariant):
-        if value.isNull():
-            return None
-        value = value.value()
     try:
         if hasattr(value, "isNull") and value.isNull():
             return None
@@ -147,7 +157,7 @@ def _null_to_none(value):
 
 
 def _text(value) -> str:
-    if value is None or (isinstance(value, QVariant) and value.isNull()):
+    if is_null(value):
         return ""
     try:
         if hasattr(value, "isNull") and value.isNull():
@@ -222,6 +232,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.zonesLayerCombo.setFilters(polygon_filter)
         self.zonesLayerCombo.setAllowEmptyLayer(True)
         self.zonesLayerCombo.layerChanged.connect(self._zones_changed)
+        self._add_offset_choice()
         self.nameFieldCombo.setAllowEmptyFieldName(True)
         for analysis in ANALYSES:
             self.analysisCombo.addItem(analysis_label(analysis), analysis)
@@ -395,8 +406,45 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.sourceLayersRadio.setChecked(True)
         self._update_source_status()
 
+    def _add_offset_choice(self) -> None:
+        """The zones' web-map offset (ZONES_OFFSET): a row of the zones group, remembered per
+        zones layer in the layer's custom property PROP_ZONES_OFFSET (saved with the project)."""
+        self.offsetLabel = QLabel(tr("Coordinates offset"), self.zonesGroup)
+        self.offsetCombo = QComboBox(self.zonesGroup)
+        for value, text in enumerate(offset_options()):
+            self.offsetCombo.addItem(text, value)
+        self.offsetCombo.setToolTip(
+            tr("Boundaries from Chinese web maps (AMap/Gaode, Tencent, DataV GeoAtlas: GCJ-02; Baidu: BD-09) are "
+               "offset by 100 to 700 m: choose their system to convert them to WGS84 before the statistics. "
+               "The layer must be in EPSG:4326 or EPSG:4490.")
+        )
+        self.zonesForm.addRow(self.offsetLabel, self.offsetCombo)
+        self.offsetCombo.currentIndexChanged.connect(self._offset_changed)
+
+    def zones_offset(self) -> int:
+        value = self.offsetCombo.currentData()
+        return int(value) if value is not None else 0
+
+    def set_zones_offset(self, value: int) -> None:
+        index = self.offsetCombo.findData(int(value))
+        self.offsetCombo.setCurrentIndex(index if index >= 0 else 0)
+
+    def _offset_changed(self, _index) -> None:
+        layer = self.zones_layer()
+        if layer is not None:
+            layer.setCustomProperty(PROP_ZONES_OFFSET, self.zones_offset())
+
     def _zones_changed(self, layer) -> None:
         self.nameFieldCombo.setLayer(layer if isinstance(layer, QgsVectorLayer) else None)
+        if hasattr(self, "offsetCombo"):
+            remembered = layer.customProperty(PROP_ZONES_OFFSET, 0) if isinstance(layer, QgsVectorLayer) else 0
+            try:
+                remembered = int(remembered)
+            except (TypeError, ValueError):
+                remembered = 0
+            self.offsetCombo.blockSignals(True)
+            self.set_zones_offset(remembered)
+            self.offsetCombo.blockSignals(False)
         if isinstance(layer, QgsVectorLayer) and not self.nameFieldCombo.currentField():
             for candidate in ("name", "NAME", "Name", "名称", "zone", "id"):
                 if layer.fields().indexOf(candidate) >= 0:
@@ -515,6 +563,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
                 "INPUT_FROM": sources[2020][0],
                 "INPUT_TO": sources[2022][0],
                 "ZONES": zones_param,
+                ZONES_OFFSET: self.zones_offset(),
                 "COLUMN_PREFIX": PREFIX_CHANGE,
                 "OUTPUT": "TEMPORARY_OUTPUT",
             }
@@ -528,6 +577,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
                 params = {
                     "INPUT": sources[year][0],
                     "ZONES": zones_param,
+                    ZONES_OFFSET: self.zones_offset(),
                     "COLUMN_PREFIX": PREFIX_2020 if year == 2020 else PREFIX_2022,
                     "OUTPUT": "TEMPORARY_OUTPUT",
                 }
@@ -542,6 +592,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             "raster_crs": sources[years_of(analysis)[-1]][2],
             "add_layer": self.addLayerCheck.isChecked(),
             "join": self.joinCheck.isChecked(),
+            "zones_offset": self.zones_offset(),
         }
         return steps, request
 
@@ -684,11 +735,11 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         extra = []
         for column in columns:
             if fields.indexOf(column.key) < 0:
-                fields.append(QgsField(column.key, QVariant.Double))
+                fields.append(new_field(column.key, FIELD_DOUBLE))
                 extra.append(column.key)
         crs = first.crs()
         if analysis == ANALYSIS_CHANGE:
-            self._add_change_valid_pct(features[0], rows, crs, request["raster_crs"])
+            self._add_change_valid_pct(features[0], rows, crs, request["raster_crs"], request.get("zones_offset", 0))
         uri = "{}?crs={}".format(QgsWkbTypes.displayString(first.wkbType()), crs.authid() or "")
         layer = QgsVectorLayer(uri, "results", "memory")
         if not crs.authid():
@@ -718,8 +769,9 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             key_field=name_field or "",
         )
 
-    def _add_change_valid_pct(self, features, rows, zones_crs, raster_crs) -> None:
-        """Valid-in-both-years share of each zone: valid area over the zone's area (raster CRS)."""
+    def _add_change_valid_pct(self, features, rows, zones_crs, raster_crs, offset=0) -> None:
+        """Valid-in-both-years share of each zone: valid area over the zone's area (raster CRS;
+        web-map offset zones converted to WGS84 first, as the algorithm did)."""
         key = PREFIX_CHANGE + CHANGE_VALID_PCT
         transform = None
         if raster_crs is not None and raster_crs.isValid() and zones_crs.isValid() and raster_crs != zones_crs:
@@ -730,6 +782,8 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             try:
                 if geometry is not None and not geometry.isEmpty():
                     geometry = type(geometry)(geometry)
+                    if offset:
+                        geometry = _without_offset(geometry, offset)
                     if transform is not None:
                         geometry.transform(transform)
                     area_km2 = geometry.area() / 1e6

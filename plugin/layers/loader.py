@@ -293,8 +293,7 @@ def zoom_to_layers(layers, project: QgsProject, iface=None) -> bool:
     if not target.isValid():
         target = project.crs()
         canvas.setDestinationCrs(target)
-    extent = QgsRectangle()
-    extent.setMinimal()
+    extent = QgsRectangle()  # null: combineExtentWith takes the first extent as it is (setMinimal is deprecated)
     for layer in rasters:
         try:
             transform = QgsCoordinateTransform(layer.crs(), target, project)

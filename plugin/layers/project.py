@@ -168,8 +168,7 @@ def write_demo_project(
             node = group.addLayer(layer)
             node.setItemVisibilityChecked(not hidden)
 
-    extent = QgsRectangle()
-    extent.setMinimal()
+    extent = QgsRectangle()  # null: combineExtentWith takes the first extent as it is (setMinimal is deprecated)
     for layer in rasters or result.layers:
         transform = QgsCoordinateTransform(layer.crs(), project.crs(), project)
         extent.combineExtentWith(transform.transformBoundingBox(layer.extent()))

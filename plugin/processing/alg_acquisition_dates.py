@@ -5,7 +5,6 @@ import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
     QgsGeometry,
@@ -17,23 +16,27 @@ from qgis.core import (
     QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QDate, QVariant
+from qgis.PyQt.QtCore import QDate
 
 from ..core.dates import CHINA_ALBERS_PROJ, DATE_FIELDS, acquisition_date_statistics, find_date_field
 from ..toolbelt.i18n import tr
+from ..toolbelt.qgis_compat import FIELD_DATE, FIELD_DOUBLE
 from .base import (
     CiscAlgorithm,
     FeedbackBridge,
     engine_errors,
     geometry_wkb,
+    offset_parameter,
+    offset_value,
     output_fields,
     read_zones,
     write_features,
     zones_parameter,
 )
+from .crs_guard import TransformProbe, checked_bounding_box, transform_or_none, zone_transform
 
-_FIELD_TYPES = {"date_min": QVariant.Date, "date_max": QVariant.Date, "date_median": QVariant.Date,
-                "date_cover_pct": QVariant.Double}
+_FIELD_TYPES = {"date_min": FIELD_DATE, "date_max": FIELD_DATE, "date_median": FIELD_DATE,
+                "date_cover_pct": FIELD_DOUBLE}
 
 
 def _to_qvariant(value):
@@ -63,6 +66,7 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(zones_parameter())
+        self.addParameter(offset_parameter())
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 "DATES",
@@ -121,7 +125,8 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
 
     def process(self, parameters, context, feedback):
         albers = QgsCoordinateReferenceSystem.fromProj(CHINA_ALBERS_PROJ)
-        zone_source, features, wkbs = read_zones(self, parameters, "ZONES", context, albers, feedback, (0.0, 20.0))
+        zone_source, features, wkbs = read_zones(self, parameters, "ZONES", context, albers, feedback, (0.0, 20.0),
+                                                 offset=offset_value(self, parameters, context))
         zone_extent = QgsRectangle()
         for wkb in wkbs:
             if wkb is not None:
@@ -143,12 +148,18 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
                 tr("{layer}: acquisition dates read from the field {field}.").format(layer=label, field=field)
             )
             index = fields.lookupField(field)
-            to_albers = QgsCoordinateTransform(source.sourceCrs(), albers, context.transformContext())
+            to_albers = zone_transform(source.sourceCrs(), albers, context.transformContext(), label)
+            if to_albers is None and not source.sourceCrs().isValid():
+                feedback.pushWarning(
+                    tr("{layer}: the date layer has no CRS; its coordinates are taken as China Albers metres.").format(
+                        layer=label)
+                )
+            probe = TransformProbe(to_albers, label)
             request = QgsFeatureRequest().setSubsetOfAttributes([index])
             if not zone_extent.isEmpty():
+                to_source = zone_transform(albers, source.sourceCrs(), context.transformContext(), label)
                 try:
-                    to_source = QgsCoordinateTransform(albers, source.sourceCrs(), context.transformContext())
-                    request.setFilterRect(to_source.transformBoundingBox(zone_extent))
+                    request.setFilterRect(checked_bounding_box(to_source, zone_extent, label))
                 except QgsCsException:
                     pass
             for feature in source.getFeatures(request):
@@ -157,11 +168,15 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
                 geometry = QgsGeometry(feature.geometry())
                 if geometry.isEmpty():
                     continue
-                try:
-                    geometry.transform(to_albers)
-                except QgsCsException:
-                    continue
+                if to_albers is not None:
+                    before = geometry.vertexAt(0) if probe.wants() else None
+                    if not transform_or_none(geometry, to_albers):
+                        continue
+                    if before is not None:
+                        after = geometry.vertexAt(0)
+                        probe.add((before.x(), before.y()), (after.x(), after.y()))
                 dated.append((geometry_wkb(geometry), feature.attribute(index)))
+            probe.check()
         feedback.setProgress(40)
         fields = output_fields(zone_source.fields(), DATE_FIELDS, "", _FIELD_TYPES)
         with engine_errors():

@@ -1,8 +1,15 @@
 """cisc:changemap: a GeoTIFF of the transitions between two CISC years."""
 
-from qgis.core import QgsProcessingParameterExtent, QgsProcessingParameterRasterDestination
+from qgis.core import (
+    QgsCsException,
+    QgsProcessingException,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterRasterDestination,
+)
 
 from ..core.changemap import write_change_map
+from ..core.densify import TransformFailed
+from ..core.raster_io import open_info
 from ..toolbelt.i18n import tr
 from .base import (
     YEAR_FROM,
@@ -16,7 +23,9 @@ from .base import (
     year_inputs,
     year_parameters,
 )
+from .crs_guard import crs_label, zone_transform
 from .postprocessors import CHANGE_MAP_STYLE, attach_style
+from .zone_geometry import densified_extent, tolerance_for
 
 
 class ChangeMapAlgorithm(CiscAlgorithm):
@@ -41,7 +50,7 @@ class ChangeMapAlgorithm(CiscAlgorithm):
         crs = raster_crs(raster_from)
         extent = None
         if parameters.get("EXTENT") not in (None, ""):
-            rect = self.parameterAsExtent(parameters, "EXTENT", context, crs)
+            rect = self.extent_in_raster_crs(parameters, context, crs, raster_from)
             if not rect.isNull() and not rect.isEmpty():
                 extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
@@ -65,3 +74,24 @@ class ChangeMapAlgorithm(CiscAlgorithm):
         )
         attach_style(context, output, CHANGE_MAP_STYLE)
         return {"OUTPUT": output}
+
+    def extent_in_raster_crs(self, parameters, context, crs, raster):
+        """EXTENT in the raster's CRS. An extent in another CRS is the bounding box of its outline
+        reprojected exactly (edges densified until within a tenth of a pixel of the true curve),
+        not of its four corners."""
+        rect = self.parameterAsExtent(parameters, "EXTENT", context, crs)
+        own = self.parameterAsExtent(parameters, "EXTENT", context)
+        if rect.isNull() or own.isNull() or rect == own:
+            return rect  # no transformation: already in the raster's CRS
+        extent_crs = self.parameterAsExtentCrs(parameters, "EXTENT", context)
+        if not extent_crs.isValid() or extent_crs == crs:
+            return rect
+        transform = zone_transform(extent_crs, crs, context.transformContext(), "EXTENT")
+        pixel = abs(open_info(raster).geotransform[1])
+        try:
+            return densified_extent(own, transform, tolerance_for(crs, pixel))
+        except (QgsCsException, TransformFailed):
+            raise QgsProcessingException(
+                tr("EXTENT cannot be transformed from {src} to the raster's CRS {dst}.").format(
+                    src=crs_label(extent_crs), dst=crs_label(crs))
+            ) from None

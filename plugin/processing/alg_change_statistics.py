@@ -11,6 +11,8 @@ from .base import (
     FeedbackBridge,
     engine_errors,
     engine_threads,
+    offset_parameter,
+    offset_value,
     output_fields,
     raster_crs,
     read_zones,
@@ -35,6 +37,7 @@ class ChangeStatisticsAlgorithm(CiscAlgorithm):
         for parameter in year_parameters(YEAR_FROM) + year_parameters(YEAR_TO):
             self.addParameter(parameter)
         self.addParameter(zones_parameter())
+        self.addParameter(offset_parameter())
         self.addParameter(QgsProcessingParameterString("COLUMN_PREFIX", tr("Output column prefix"), "", optional=True))
         self.addParameter(
             QgsProcessingParameterFeatureSink(
@@ -49,7 +52,8 @@ class ChangeStatisticsAlgorithm(CiscAlgorithm):
         raster_to, mask_to = year_inputs(self, parameters, context, feedback, YEAR_TO)
         prefix = self.parameterAsString(parameters, "COLUMN_PREFIX", context) or ""
         crs = raster_crs(raster_from)
-        source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback)
+        source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback, raster=raster_from,
+                                            offset=offset_value(self, parameters, context))
         fields = output_fields(source.fields(), CHANGE_FIELDS, prefix)
         with engine_errors():
             records = change_statistics(

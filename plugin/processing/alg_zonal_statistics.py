@@ -9,6 +9,8 @@ from .base import (
     FeedbackBridge,
     engine_errors,
     engine_threads,
+    offset_parameter,
+    offset_value,
     output_fields,
     raster_crs,
     read_zones,
@@ -33,6 +35,7 @@ class ZonalStatisticsAlgorithm(CiscAlgorithm):
         for parameter in year_parameters():
             self.addParameter(parameter)
         self.addParameter(zones_parameter())
+        self.addParameter(offset_parameter())
         self.addParameter(QgsProcessingParameterString("COLUMN_PREFIX", tr("Output column prefix"), "", optional=True))
         self.addParameter(
             QgsProcessingParameterFeatureSink(
@@ -46,7 +49,8 @@ class ZonalStatisticsAlgorithm(CiscAlgorithm):
         raster, mask = year_inputs(self, parameters, context, feedback)
         prefix = self.parameterAsString(parameters, "COLUMN_PREFIX", context) or ""
         crs = raster_crs(raster)
-        source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback)
+        source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback, raster=raster,
+                                            offset=offset_value(self, parameters, context))
         fields = output_fields(source.fields(), ZONAL_FIELDS, prefix)
         with engine_errors():
             records = zonal_statistics(

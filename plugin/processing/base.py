@@ -14,11 +14,8 @@ from contextlib import contextmanager
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
     QgsFeature,
     QgsFeatureRequest,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsProcessing,
@@ -29,14 +26,17 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import CiscCancelled, CiscError
 from ..core.feedback import EngineFeedback
+from ..core.webmap_offset import OFFSET_BD09, OFFSET_GCJ02, OFFSET_NONE
 from ..plugin_main import plugin_icon
-from ..toolbelt.i18n import tr
+from ..toolbelt.i18n import tr, tr_message
 from ..toolbelt.log import get_logger
+from ..toolbelt.qgis_compat import FIELD_DOUBLE, field_type_id, new_field
 from . import help as help_texts
+from .crs_guard import TransformProbe, crs_label, refuse_crs_less_degrees, zone_transform
+from .zone_geometry import ZonePipeline, tolerance_for
 
 log = get_logger("processing")
 
@@ -57,11 +57,13 @@ class FeedbackBridge(EngineFeedback):
         return self._feedback is not None and self._feedback.isCanceled()
 
     def info(self, message: str) -> None:
+        message = tr_message(message)  # core's CoreMessage, in the user's language
         log.info(message)
         if self._feedback is not None:
             self._feedback.pushInfo(message)
 
     def warning(self, message: str) -> None:
+        message = tr_message(message)
         log.warning(message)
         if self._feedback is not None:
             self._feedback.pushWarning(message)
@@ -75,7 +77,7 @@ def engine_errors():
     except CiscCancelled:
         raise QgsProcessingException(tr("Cancelled: nothing was written.")) from None
     except CiscError as exc:
-        raise QgsProcessingException(str(exc)) from None
+        raise QgsProcessingException(tr_message(exc.args[0]) if exc.args else str(exc)) from None
     except MemoryError:
         raise QgsProcessingException(
             tr("Out of memory. Please report this: the CISC tools should never need much.")
@@ -205,6 +207,76 @@ def zones_parameter(name: str = "ZONES", description: str = None):
     )
 
 
+# ZONES_OFFSET: the zones' coordinates come from a Chinese web map (values: core.webmap_offset)
+ZONES_OFFSET = "ZONES_OFFSET"
+# geographic CRSs the web-map offsets can be removed from (both are WGS84 to a few centimetres)
+OFFSET_CRS_AUTHIDS = ("EPSG:4326", "EPSG:4490", "OGC:CRS84")
+
+
+def offset_options():
+    """The ZONES_OFFSET choices, in the order of their values (OFFSET_NONE, OFFSET_GCJ02, OFFSET_BD09)."""
+    return [
+        tr("None: coordinates are what their CRS says"),
+        tr("GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas)"),
+        tr("BD-09 (Baidu)"),
+    ]
+
+
+def offset_parameter(name: str = ZONES_OFFSET):
+    """The enum parameter of the zone algorithms: are the zones' coordinates web-map offset?"""
+    from qgis.core import QgsProcessingParameterEnum
+
+    return QgsProcessingParameterEnum(
+        name, tr("Zone coordinates are offset (Chinese web maps)"), options=offset_options(),
+        defaultValue=OFFSET_NONE, optional=True,
+    )
+
+
+def offset_value(algorithm, parameters, context, name: str = ZONES_OFFSET) -> int:
+    """The ZONES_OFFSET value (OFFSET_NONE when absent)."""
+    if parameters.get(name) in (None, ""):
+        return OFFSET_NONE
+    value = algorithm.parameterAsEnum(parameters, name, context)
+    return value if value in (OFFSET_NONE, OFFSET_GCJ02, OFFSET_BD09) else OFFSET_NONE
+
+
+def offset_name(offset: int) -> str:
+    return {OFFSET_GCJ02: "GCJ-02", OFFSET_BD09: "BD-09"}.get(offset, "")
+
+
+def refuse_offset_crs(offset: int, source_crs: QgsCoordinateReferenceSystem, layer: str) -> None:
+    """With a web-map offset the zones must be longitude/latitude on WGS84 (EPSG:4326) or
+    CGCS2000 (EPSG:4490): the offsets are defined on those coordinates only."""
+    if offset == OFFSET_NONE:
+        return
+    if source_crs.isValid() and source_crs.isGeographic():
+        if source_crs.authid().upper() in OFFSET_CRS_AUTHIDS:
+            return
+        if any(source_crs == QgsCoordinateReferenceSystem(authid) for authid in OFFSET_CRS_AUTHIDS[:2]):
+            return
+    raise QgsProcessingException(
+        tr("{layer}: ZONES_OFFSET {offset} needs zones in longitude/latitude, EPSG:4326 (WGS84) or EPSG:4490 "
+           "(CGCS2000), but the layer is in {crs}. The {offset} offset is defined on WGS84 longitudes and "
+           "latitudes only: reproject the layer to EPSG:4326 first (Reproject layer keeps the offset), then run "
+           "again. Nothing was computed.").format(
+            layer=layer, offset=offset_name(offset),
+            crs=crs_label(source_crs) if source_crs.isValid() else tr("no CRS"))
+    )
+
+
+def _report_offset(feedback, offset: int, summary) -> None:
+    if summary is None:
+        return
+    message = tr(
+        "ZONES_OFFSET {offset}: the zones' vertices were converted to WGS84: {moved} of {total} moved, by "
+        "{median:.1f} m (median) and {max:.1f} m at most; {outside} outside the offset area (mainland China) "
+        "were left unchanged."
+    ).format(offset=offset_name(offset), moved=summary.moved, total=summary.total, median=summary.median_m(),
+             max=summary.max_m(), outside=summary.total - summary.moved)
+    log.info(message)
+    feedback.pushInfo(message)
+
+
 def raster_path(algorithm, parameters, name, context, required: bool = True):
     """The file path behind a raster parameter (layer or path), or None when optional and empty."""
     value = parameters.get(name)
@@ -318,9 +390,18 @@ def source_label(parameters, name, source) -> str:
     return source.sourceName() if source is not None else name
 
 
-def read_zones(algorithm, parameters, name, context, target_crs, feedback, progress=(0.0, 10.0)):
+def read_zones(algorithm, parameters, name, context, target_crs, feedback, progress=(0.0, 10.0), raster=None,
+               offset=OFFSET_NONE):
     """(features, wkbs): every zone feature (attributes and original geometry) and its geometry
     as WKB in target_crs (None for an empty or untransformable geometry).
+
+    The transformation is checked (plugin/processing/crs_guard.py): zones are never handed on
+    in the wrong units. With raster (its path), zones without a CRS whose coordinates are
+    degrees beside the raster's metres are refused.
+
+    offset (ZONES_OFFSET): GCJ-02 or BD-09 zones (EPSG:4326/4490 only) are converted to WGS84
+    first. Edges are densified in the zones' CRS until each transformed edge lies within a tenth
+    of the raster's pixel of its true curve (zone_geometry.py).
 
     The source honours "selected features only" and the context's invalid-geometry setting.
     """
@@ -336,24 +417,25 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
                 layer=label, kind=QgsWkbTypes.displayString(source.wkbType())
             )
         )
-    transform = None
-    if source.sourceCrs().isValid() and source.sourceCrs() != target_crs:
-        transform = QgsCoordinateTransform(source.sourceCrs(), target_crs, context.transformContext())
+    source_crs = source.sourceCrs()
+    refuse_offset_crs(offset, source_crs, label)
+    transform = zone_transform(source_crs, target_crs, context.transformContext(), label)
+    if transform is not None:
         feedback.pushInfo(
             tr("Zones transformed from {src} to the raster's CRS {dst}.").format(
-                src=source.sourceCrs().authid() or source.sourceCrs().description(),
-                dst=target_crs.authid() or target_crs.description(),
+                src=crs_label(source_crs), dst=crs_label(target_crs)
             )
         )
-    elif not source.sourceCrs().isValid():
+    elif not source_crs.isValid():
         feedback.pushWarning(
             tr("{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.").format(layer=label)
         )
-    features, wkbs = [], []
+    probe = TransformProbe(transform, label)
+    pixel = abs(_raster_geotransform(raster)[1]) if raster is not None else None
+    pipeline = ZonePipeline(transform, offset, tolerance_for(target_crs, pixel), probe)
+    features = []
     total = source.featureCount()
     step = (progress[1] - progress[0]) / total if total and total > 0 else 0
-    untransformable = 0
-    polygons = 0
     # The context's invalid-geometry setting is applied here rather than inside the feature
     # iterator: an exception thrown from inside the iterator corrupts Python's state in QGIS 3.22.
     check = context.invalidGeometryCheck()
@@ -381,19 +463,28 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
         features.append(QgsFeature(feature))
         wkb = None
         if geometry is not None and not geometry.isEmpty():
-            geometry = QgsGeometry(geometry)
-            if transform is not None:
-                try:
-                    geometry.transform(transform)
-                except QgsCsException:
-                    untransformable += 1
-                    geometry = None
-            if geometry is not None:
-                wkb = geometry_wkb(geometry)
-                polygons += wkb is not None
-        wkbs.append(wkb)
+            wkb = geometry_wkb(geometry)  # in the zones' CRS: the pipeline converts and transforms it
+        pipeline.add(len(features) - 1, wkb)
         if step:
             feedback.setProgress(progress[0] + step * (index + 1))
+    converted = pipeline.finish()
+    wkbs = [converted.get(position) for position in range(len(features))]
+    polygons = sum(wkb is not None for wkb in wkbs)
+    untransformable = pipeline.untransformable
+    probe.check()
+    _report_offset(feedback, offset, pipeline.summary)
+    if pipeline.inserted:
+        feedback.pushInfo(
+            tr("Zone edges reprojected exactly: {count} vertices added so that no transformed edge departs from "
+               "its true curve by more than {tolerance:g} (a tenth of a pixel).").format(
+                count=pipeline.inserted, tolerance=pipeline.tolerance)
+        )
+    if not source_crs.isValid() and raster is not None:
+        boxes = [_wkb_box(wkb) for wkb in wkbs if wkb is not None]
+        if boxes:
+            bounds = (min(b.xMinimum() for b in boxes), min(b.yMinimum() for b in boxes),
+                      max(b.xMaximum() for b in boxes), max(b.yMaximum() for b in boxes))
+            refuse_crs_less_degrees(label, bounds, _raster_bounds(raster), target_crs)
     if not features or polygons == 0:
         raise QgsProcessingException(
             tr("{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).").format(
@@ -408,6 +499,26 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
             )
         )
     return source, features, wkbs
+
+
+def _raster_bounds(path: str):
+    from ..core.raster_io import open_info
+
+    with engine_errors():
+        return open_info(path).bounds
+
+
+def _raster_geotransform(path: str):
+    from ..core.raster_io import open_info
+
+    with engine_errors():
+        return open_info(path).geotransform
+
+
+def _wkb_box(wkb):
+    geometry = QgsGeometry()
+    geometry.fromWkb(wkb)
+    return geometry.boundingBox()
 
 
 def _geometry_ok(geometry) -> bool:
@@ -453,7 +564,7 @@ def geometry_wkb(geometry: QgsGeometry):
 
 # -- outputs ------------------------------------------------------------------------------
 
-def output_fields(zone_fields: QgsFields, names, prefix: str, field_type=QVariant.Double) -> QgsFields:
+def output_fields(zone_fields: QgsFields, names, prefix: str, field_type=FIELD_DOUBLE) -> QgsFields:
     """Zone fields plus prefix+name for each name (doubles); refuses a clash clearly."""
     fields = QgsFields(zone_fields)
     existing = {f.name().lower() for f in zone_fields}
@@ -469,10 +580,10 @@ def output_fields(zone_fields: QgsFields, names, prefix: str, field_type=QVarian
             ftype = field_type[name]
         else:
             ftype = field_type
-        if ftype == QVariant.Double:
-            fields.append(QgsField(full, QVariant.Double, "double"))
+        if field_type_id(ftype) == field_type_id(FIELD_DOUBLE):
+            fields.append(new_field(full, FIELD_DOUBLE, "double"))
         else:
-            fields.append(QgsField(full, ftype))
+            fields.append(new_field(full, ftype))
     return fields
 
 

@@ -11,6 +11,7 @@ def group_name(group_id: str) -> str:
         "statistics": tr("Statistics"),
         "rasters": tr("Rasters"),
         "dates": tr("Imagery dates"),
+        "coordinates": tr("Coordinates"),
     }.get(group_id, group_id)
 
 
@@ -37,6 +38,16 @@ def _caveats() -> str:
         "value of bare land: 0 is bare land only where the year's valid mask is set. Vegetation and water are "
         "auxiliary classes whose reliability is not guaranteed by the dataset's authors. The data are not "
         "clipped to coastlines or administrative boundaries.</p>"
+    )
+
+
+def _offset_rule() -> str:
+    return tr(
+        "<p><b>ZONES_OFFSET.</b> Boundaries from Chinese web maps are offset by 100 to 700 m: GCJ-02 (AMap/Gaode, "
+        "Tencent, DataV GeoAtlas) or BD-09 (Baidu). Choose the system and the zones (which must be in EPSG:4326 "
+        "or EPSG:4490) are converted to WGS84 first, exactly (to 1 mm) inside mainland China; the log says how "
+        "far their vertices moved. Leave it at None for boundaries from official or Tianditu data. Zone edges "
+        "are reprojected exactly: densified until each lies within a tenth of a pixel of its true curve.</p>"
     )
 
 
@@ -83,8 +94,22 @@ def short_help(name: str) -> str:
             "else a field whose name contains \"date\"); values such as 20200915, \"2020-09-15\" or "
             "\"2020/09/15\" are read. Areas are measured in an Albers equal-area projection for China.</p>"
         ),
+        "webmapoffset": tr(
+            "<p>Converts a vector layer's coordinates between WGS84 and the offset systems of Chinese web maps: "
+            "GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) and BD-09 (Baidu). Use GCJ-02 -> WGS84 or BD-09 -> "
+            "WGS84 to fix boundaries downloaded from those services once and keep the result; the forward "
+            "directions produce data that lines up with their maps.</p><p>The layer must be in EPSG:4326 or "
+            "EPSG:4490. Every vertex is converted (Z and M kept); the inverse conversions are exact to 1 mm (the "
+            "published forward formulas, inverted by iteration). Vertices outside the offset area (a box around "
+            "mainland China) are left unchanged, as the services do. The output keeps the layer's fields and "
+            "CRS.</p>"
+        ),
     }.get(name, "")
     rules = _pixel_rule() + _mask_rule() if name in ("zonalstatistics", "changestatistics") else ""
     if name in ("changemap", "imperviousfraction"):
         rules = _mask_rule()
+    if name in ("zonalstatistics", "changestatistics", "acquisitiondates"):
+        rules += _offset_rule()
+    if name == "webmapoffset":
+        return body + _citation()
     return body + rules + _caveats() + _citation()

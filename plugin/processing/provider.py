@@ -1,33 +1,11 @@
-"""The `cisc` Processing provider. Algorithms are listed explicitly, one module each;
-models shipped in resources/models/*.model3 are listed too."""
+"""The `cisc` Processing provider. Algorithms are listed explicitly, one module each; the
+shipped model cisc:changereport is built in code (model_change_report.py), in the user's
+language."""
 
-from pathlib import Path
-
-from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.core import QgsApplication, QgsProcessingProvider
 
 from ..plugin_main import plugin_icon
 from ..toolbelt.i18n import tr
-from ..toolbelt.log import get_logger
-
-MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
-
-log = get_logger("processing")
-
-
-MODEL_TITLES = {
-    "changereport": lambda: tr("Change report (statistics, change map, fraction)"),
-}
-
-
-class ShippedModel(QgsProcessingModelAlgorithm):
-    """A model from resources/models: id cisc:<name>, with a readable, translated title."""
-
-    def displayName(self):  # noqa: N802
-        title = MODEL_TITLES.get(self.name())
-        return title() if title else super().displayName()
-
-    def group(self):
-        return tr("Reports")
 
 
 class CiscProvider(QgsProcessingProvider):
@@ -88,6 +66,7 @@ class CiscProvider(QgsProcessingProvider):
         from .alg_change_map import ChangeMapAlgorithm
         from .alg_change_statistics import ChangeStatisticsAlgorithm
         from .alg_impervious_fraction import ImperviousFractionAlgorithm
+        from .alg_web_map_offset import WebMapOffsetAlgorithm
         from .alg_zonal_statistics import ZonalStatisticsAlgorithm
 
         return [
@@ -96,18 +75,11 @@ class CiscProvider(QgsProcessingProvider):
             ChangeMapAlgorithm,
             ImperviousFractionAlgorithm,
             AcquisitionDatesAlgorithm,
+            WebMapOffsetAlgorithm,
         ]
 
     @staticmethod
-    def model_paths():
-        return sorted(MODEL_DIR.glob("*.model3"))
+    def models():
+        from .model_change_report import ChangeReportModel, build_model
 
-    def models(self):
-        models = []
-        for path in self.model_paths():
-            model = ShippedModel()
-            if model.fromFile(str(path)):
-                models.append(model)
-            else:
-                log.warning("Could not load the model %s.", path)
-        return models
+        return [build_model(ChangeReportModel)]

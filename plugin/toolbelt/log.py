@@ -1,12 +1,15 @@
 """One logger for the whole plugin, shown in QGIS's message log under "CISC".
 
 plugin/core logs through the standard logging module ("cisc_impervious.*");
-attach_message_log() forwards those records onto QgsMessageLog.
+attach_message_log() forwards those records onto QgsMessageLog, core's CoreMessage records
+translated.
 """
 
 import logging
 
 from qgis.core import Qgis, QgsMessageLog
+
+from .i18n import tr_message
 
 LOGGER_NAME = "cisc_impervious"
 MESSAGE_LOG_TAG = "CISC"
@@ -26,6 +29,9 @@ class QgsMessageLogHandler(logging.Handler):
                 level = qgis_level
                 break
         try:
+            if not record.args and hasattr(record.msg, "translated"):
+                # a core.messages.CoreMessage: shown in the user's language
+                record = logging.makeLogRecord({**record.__dict__, "msg": tr_message(record.msg)})
             QgsMessageLog.logMessage(self.format(record), MESSAGE_LOG_TAG, level, notifyUser=False)
         except Exception:  # never let logging break a run
             self.handleError(record)

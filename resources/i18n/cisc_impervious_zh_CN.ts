@@ -4,161 +4,207 @@
     <context>
         <name>CiscImpervious</name>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="65" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="196" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="231" />
+            <location filename="../../plugin/core/changemap.py" line="344" />
+            <location filename="../../plugin/core/fraction.py" line="114" />
+            <source>No valid mask for {rasters}: every pixel inside the raster with a value 0..3 was taken as valid.</source>
+            <translation>{rasters} 没有有效掩膜：栅格范围内值为 0..3 的所有像元均视为有效。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/checks.py" line="122" />
+            <source>{path}: the valid mask's grid (pixel size {mask_size}) is not aligned with that of {raster} (pixel size {raster_size}); it is resampled (nearest: the mask pixel under each raster pixel's centre).</source>
+            <translation>{path}：有效掩膜的网格（像元大小 {mask_size}）与 {raster} 的网格（像元大小 {raster_size}）未对齐；将对掩膜重采样（最邻近法：取每个栅格像元中心所在的掩膜像元）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/dates.py" line="200" />
+            <source>{count} date polygon(s) have no readable acquisition date and are ignored.</source>
+            <translation>{count} 个日期面没有可读取的获取日期，已忽略。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/engine.py" line="270" />
+            <source>Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).</source>
+            <translation>正在统计 {zones} 个分区：共 {strips} 个条带，数据块大小 {size} 像元，使用 {threads} 个线程。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/engine.py" line="194" />
+            <source>{path}: its nodata tag ({nodata}) is also a CISC class value; the tag is ignored and the valid mask alone decides which pixels are valid.</source>
+            <translation>{path}：其无数据标记（{nodata}）同时也是 CISC 类别值；该标记被忽略，仅由有效掩膜决定哪些像元有效。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/engine.py" line="285" />
+            <source>{count} pixel(s) in the blocks read hold values other than the CISC classes 0..3 (and the nodata tag); they are counted as invalid.</source>
+            <translation>已读取的数据块中有 {count} 个像元的值既不是 CISC 类别 0..3，也不是无数据标记；这些像元计为无效。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/sources.py" line="114" />
+            <source>Folder not found: {folder}</source>
+            <translation>未找到文件夹：{folder}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/sources.py" line="114" />
+            <source>No folder chosen.</source>
+            <translation>尚未选择文件夹。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/sources.py" line="134" />
+            <source>Several files for {name} in {folder}: {names}; using {used}.</source>
+            <translation>{folder} 中有多个 {name} 文件：{names}；使用 {used}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="67" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="199" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="234" />
             <source>Add CISC layers</source>
             <translation>添加 CISC 图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="66" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="68" />
             <source>Layers</source>
             <translation>图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="67" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="69" />
             <source>CISC 2020</source>
             <translation>CISC 2020</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="68" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="70" />
             <source>CISC 2022</source>
             <translation>CISC 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="69" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="71" />
             <source>Valid-mask overlays (invalid area in grey)</source>
             <translation>有效掩膜叠加层（无效区域显示为灰色）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="70" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="72" />
             <source>Acquisition dates of the 2 m imagery</source>
             <translation>2 米影像的获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="71" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="73" />
             <source>Source</source>
             <translation>数据源</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="72" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="74" />
             <source>Files in a local folder</source>
             <translation>本地文件夹中的文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="73" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="75" />
             <source>Stream from Zenodo (no download; needs a fast connection)</source>
             <translation>从 Zenodo 流式读取（无需下载；需要较快的网络连接）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="74" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="76" />
             <source>Download to a folder (about 1.9 GB; md5-verified, resumable)</source>
             <translation>下载到文件夹（约 1.9 GB；md5 校验，可断点续传）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="75" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="77" />
             <source>Folder holding cisc_2020.tif, valid_mask_2020.tif, …</source>
             <translation>包含 cisc_2020.tif、valid_mask_2020.tif 等文件的文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="76" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="78" />
             <source>Folder to download into</source>
             <translation>下载目标文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="77" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="79" />
             <source>Files</source>
             <translation>文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="78" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="81" />
             <source>Add layers</source>
             <translation>添加图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="110" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="113" />
             <source>Choose a folder</source>
             <translation>选择文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="136" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="139" />
             <source>Choose at least one year.</source>
             <translation>请至少选择一个年份。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="184" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="186" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="188" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="187" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="189" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="191" />
             <source>CISC</source>
             <translation>CISC</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="239" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="242" />
             <source>Choose a folder to download into.</source>
             <translation>请选择下载目标文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="149" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="152" />
             <source>stream</source>
             <translation>流式读取</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="149" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="152" />
             <source>download</source>
             <translation>下载</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="184" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="187" />
             <source>Missing, not added: {names}</source>
             <translation>缺失，未添加：{names}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="188" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="191" />
             <source>{n} layer(s) added.</source>
             <translation>已添加 {n} 个图层。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="197" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="200" />
             <source>No CISC file found in {folder}. Missing: {names}</source>
             <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="248" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="251" />
             <source>CISC download</source>
             <translation>CISC 下载</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="265" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="268" />
             <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
             <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="154" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="157" />
             <source>From Zenodo record {id}. Cite: {citation}</source>
             <translation>来自 Zenodo 记录 {id}。引用：{citation}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="198" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="201" />
             <source>(no folder)</source>
             <translation>（无文件夹）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="231" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="234" />
             <source>Nothing could be streamed.</source>
             <translation>没有可流式读取的内容。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="143" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="146" />
             <source>found: {name}</source>
             <translation>已找到：{name}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="145" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="148" />
             <source>MISSING: {name}</source>
             <translation>缺失：{name}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="152" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="155" />
             <source>{verb}: {name} (about {size:.0f} MB)</source>
             <translation>{verb}：{name}（约 {size:.0f} MB）</translation>
         </message>
@@ -270,443 +316,469 @@
             <translation>{year} 年占比</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="221" />
-            <location filename="../../plugin/plugin_main.py" line="68" />
+            <location filename="../../plugin/gui/dock.py" line="222" />
+            <location filename="../../plugin/plugin_main.py" line="69" />
             <source>Impervious surface statistics</source>
             <translation>不透水面统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="323" />
+            <location filename="../../plugin/gui/dock.py" line="322" />
             <source>Polygon layer of the zones (provinces, cities, counties…), in any CRS</source>
             <translation>分区的面图层（省、市、县……），任意坐标参考系</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="324" />
+            <location filename="../../plugin/gui/dock.py" line="323" />
             <source>Field used as zone label in the table and charts, and as join key</source>
             <translation>在表格和图表中作为分区名称、并作为连接键的字段</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="326" />
+            <location filename="../../plugin/gui/dock.py" line="325" />
             <source>Folder holding cisc_2020.tif, cisc_2022.tif and valid_mask_2020.tif, valid_mask_2022.tif</source>
             <translation>包含 cisc_2020.tif、cisc_2022.tif 以及 valid_mask_2020.tif、valid_mask_2022.tif 的文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="329" />
+            <location filename="../../plugin/gui/dock.py" line="328" />
             <source>Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged</source>
             <translation>有效比例（位于有效掩膜和栅格范围内）低于此百分比的分区将被标记</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="331" />
+            <location filename="../../plugin/gui/dock.py" line="330" />
             <source>Copy the selected rows (or all rows) to the clipboard, tab-separated</source>
             <translation>将所选行（或全部行）以制表符分隔复制到剪贴板</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="332" />
+            <location filename="../../plugin/gui/dock.py" line="331" />
             <source>Table</source>
             <translation>表格</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="333" />
+            <location filename="../../plugin/gui/dock.py" line="332" />
             <source>Charts</source>
             <translation>图表</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="334" />
+            <location filename="../../plugin/gui/dock.py" line="333" />
             <source>About the data</source>
             <translation>关于数据</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="800" />
+            <location filename="../../plugin/gui/dock.py" line="412" />
+            <source>Coordinates offset</source>
+            <translation>坐标偏移</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="417" />
+            <source>Boundaries from Chinese web maps (AMap/Gaode, Tencent, DataV GeoAtlas: GCJ-02; Baidu: BD-09) are offset by 100 to 700 m: choose their system to convert them to WGS84 before the statistics. The layer must be in EPSG:4326 or EPSG:4490.</source>
+            <translation>来自中国网络地图的边界（高德、腾讯、DataV GeoAtlas：GCJ-02；百度：BD-09）存在 100 至 700 米的偏移：选择其坐标系，即可在统计前将其转换为 WGS84。图层必须为 EPSG:4326 或 EPSG:4490。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="842" />
             <source>Not joined: the zones layer is gone or has no name field.</source>
             <translation>未连接：分区图层已不存在或没有名称字段。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="963" />
+            <location filename="../../plugin/gui/dock.py" line="1005" />
             <source>Save chart as PNG</source>
             <translation>将图表保存为 PNG</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="963" />
+            <location filename="../../plugin/gui/dock.py" line="1005" />
             <source>PNG images (*.png)</source>
             <translation>PNG 图像 (*.png)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="294" />
+            <location filename="../../plugin/gui/dock.py" line="296" />
             <source>Zones</source>
             <translation>分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="295" />
+            <location filename="../../plugin/gui/dock.py" line="297" />
             <source>Analysis and data</source>
             <translation>分析与数据</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="296" />
+            <location filename="../../plugin/gui/dock.py" line="298" />
             <source>Results</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="300" />
+            <location filename="../../plugin/gui/dock.py" line="302" />
             <source>Zones layer</source>
             <translation>分区图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="301" />
+            <location filename="../../plugin/gui/dock.py" line="303" />
             <source>Zone name field</source>
             <translation>分区名称字段</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="302" />
+            <location filename="../../plugin/gui/dock.py" line="304" />
             <source>Analysis</source>
             <translation>分析</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="303" />
+            <location filename="../../plugin/gui/dock.py" line="305" />
             <source>CISC data</source>
             <translation>CISC 数据</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="304" />
+            <location filename="../../plugin/gui/dock.py" line="306" />
             <source>Flag valid coverage below</source>
             <translation>标记有效覆盖率低于</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="305" />
+            <location filename="../../plugin/gui/dock.py" line="307" />
             <source>Top</source>
             <translation>前</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="309" />
+            <location filename="../../plugin/gui/dock.py" line="308" />
             <source>Selected features only</source>
             <translation>仅所选要素</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="310" />
+            <location filename="../../plugin/gui/dock.py" line="309" />
             <source>Layers in the project</source>
             <translation>项目中的图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="311" />
+            <location filename="../../plugin/gui/dock.py" line="310" />
             <source>Folder</source>
             <translation>文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="312" />
+            <location filename="../../plugin/gui/dock.py" line="311" />
             <source>Add the results as a new layer to the project</source>
             <translation>将结果作为新图层添加到项目</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="313" />
+            <location filename="../../plugin/gui/dock.py" line="312" />
             <source>Join the results onto the zones layer (by the zone name field)</source>
             <translation>将结果连接到分区图层（按分区名称字段）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="314" />
+            <location filename="../../plugin/gui/dock.py" line="313" />
             <source>Run</source>
             <translation>运行</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="315" />
+            <location filename="../../plugin/gui/dock.py" line="314" />
+            <location filename="../../plugin/gui/message_box.py" line="16" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="316" />
+            <location filename="../../plugin/gui/dock.py" line="315" />
             <source>Copy</source>
             <translation>复制</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="317" />
+            <location filename="../../plugin/gui/dock.py" line="316" />
             <source>Export CSV…</source>
             <translation>导出 CSV…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="318" />
+            <location filename="../../plugin/gui/dock.py" line="317" />
             <source>Export GeoPackage…</source>
             <translation>导出 GeoPackage…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="319" />
+            <location filename="../../plugin/gui/dock.py" line="318" />
             <source>Transition matrix of the zone selected in the table (else all zones)</source>
             <translation>显示表格中所选分区的转移矩阵（否则为全部分区）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="320" />
+            <location filename="../../plugin/gui/dock.py" line="319" />
             <source>Save chart as PNG…</source>
             <translation>将图表保存为 PNG…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="338" />
+            <location filename="../../plugin/gui/dock.py" line="337" />
             <source>Valid: inside the year's valid mask, the only place where a 0 means bare land. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors. Data: CISC, Scientific Data, DOI {doi}.</source>
             <translation>有效：位于该年份有效掩膜内，只有在此范围内值 0 才表示裸地。植被和水体为辅助类别，作者不保证其可靠性。数据：CISC，Scientific Data，DOI {doi}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="480" />
+            <location filename="../../plugin/gui/dock.py" line="516" />
             <source>Choose a zones layer: a polygon layer of the project.</source>
             <translation>请选择分区图层：项目中的一个面图层。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="511" />
+            <location filename="../../plugin/gui/dock.py" line="547" />
             <source>Joining the results onto the zones needs a zone name field (the join key).</source>
             <translation>将结果连接到分区需要分区名称字段（连接键）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="588" />
+            <location filename="../../plugin/gui/dock.py" line="627" />
             <source>Cancelling…</source>
             <translation>正在取消…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="598" />
+            <location filename="../../plugin/gui/dock.py" line="637" />
             <location filename="../../plugin/gui/task_runner.py" line="115" />
             <location filename="../../plugin/gui/task_runner.py" line="157" />
             <source>Cancelled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="653" />
+            <location filename="../../plugin/gui/dock.py" line="692" />
             <source>Done: {n} zones.</source>
             <translation>完成：{n} 个分区。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="666" />
+            <location filename="../../plugin/gui/dock.py" line="705" />
             <source>the algorithm returned no output layer</source>
             <translation>算法未返回输出图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="671" />
+            <location filename="../../plugin/gui/dock.py" line="710" />
             <source>the two runs returned different numbers of zones</source>
             <translation>两次运行返回的分区数量不同</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="816" />
+            <location filename="../../plugin/gui/dock.py" line="858" />
             <source>Joined onto {zones} by {field}.</source>
             <translation>已按 {field} 连接到 {zones}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="883" />
+            <location filename="../../plugin/gui/dock.py" line="925" />
             <source>Export the table as CSV</source>
             <translation>将表格导出为 CSV</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="883" />
+            <location filename="../../plugin/gui/dock.py" line="925" />
             <source>CSV files (*.csv)</source>
             <translation>CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="889" />
+            <location filename="../../plugin/gui/dock.py" line="931" />
             <source>Export the results as GeoPackage</source>
             <translation>将结果导出为 GeoPackage</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="889" />
+            <location filename="../../plugin/gui/dock.py" line="931" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="948" />
+            <location filename="../../plugin/gui/dock.py" line="990" />
             <source>There is no chart to save.</source>
             <translation>没有可保存的图表。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="987" />
+            <location filename="../../plugin/gui/dock.py" line="1029" />
             <source>The zones layer was removed: the run was cancelled.</source>
             <translation>分区图层已被移除：运行已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="347" />
+            <location filename="../../plugin/gui/dock.py" line="346" />
             <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m</source>
             <translation>中国不透水面覆盖数据 2020 与 2022（CISC），30 米</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="349" />
+            <location filename="../../plugin/gui/dock.py" line="348" />
             <source>Valid pixels.</source>
             <translation>有效像元。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="350" />
+            <location filename="../../plugin/gui/dock.py" line="349" />
             <source>A pixel is valid when it lies inside the raster, its year's valid mask is set there and its value is 0 to 3. Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: without the mask they cannot be told apart. Areas and shares are computed over valid pixels only; the change statistics use pixels valid in both years.</source>
             <translation>像元位于栅格范围内、该年份有效掩膜在该处有值且像元值为 0 到 3 时，该像元为有效像元。无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：没有掩膜就无法区分二者。面积和比例仅基于有效像元计算；变化统计使用两个年份均有效的像元。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="359" />
+            <location filename="../../plugin/gui/dock.py" line="358" />
             <source>Auxiliary classes.</source>
             <translation>辅助类别。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="360" />
+            <location filename="../../plugin/gui/dock.py" line="359" />
             <source>Impervious surface is the product's main class. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors: use their figures for reference only.</source>
             <translation>不透水面是该产品的主要类别。植被和水体为辅助类别，作者不保证其可靠性：其数值仅供参考。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="367" />
+            <location filename="../../plugin/gui/dock.py" line="366" />
             <source>Zones.</source>
             <translation>分区。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="368" />
+            <location filename="../../plugin/gui/dock.py" line="367" />
             <source>A pixel belongs to a zone when its centre lies inside the zone. Zones with a low valid coverage are flagged in the table: their figures rest on a small part of their area. The data are not clipped to coastlines or administrative boundaries.</source>
             <translation>像元中心位于分区内时，该像元属于该分区。有效覆盖率低的分区会在表格中标记：其数值仅基于分区面积的一小部分。数据未按海岸线或行政边界裁剪。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="376" />
+            <location filename="../../plugin/gui/dock.py" line="375" />
             <source>Please cite:</source>
             <translation>请引用：</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="432" />
+            <location filename="../../plugin/gui/dock.py" line="468" />
             <source>mask looked up beside the raster</source>
             <translation>在栅格旁查找掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="457" />
+            <location filename="../../plugin/gui/dock.py" line="493" />
             <source>Choose the folder holding the CISC rasters.</source>
             <translation>请选择包含 CISC 栅格的文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="537" />
+            <location filename="../../plugin/gui/dock.py" line="574" />
             <source>change statistics 2020 → 2022</source>
             <translation>变化统计 2020 → 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="579" />
+            <location filename="../../plugin/gui/dock.py" line="618" />
             <source>Running {analysis}…</source>
             <translation>正在运行{analysis}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="635" />
+            <location filename="../../plugin/gui/dock.py" line="674" />
             <source>The run failed.</source>
             <translation>运行失败。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="727" />
+            <location filename="../../plugin/gui/dock.py" line="766" />
             <location filename="../../plugin/gui/results.py" line="174" />
             <source>Zone</source>
             <translation>分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="773" />
+            <location filename="../../plugin/gui/dock.py" line="815" />
             <source>{n} of {total} zones have a valid coverage below {threshold:g} % (marked ⚠).</source>
             <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（标记为 ⚠）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="775" />
+            <location filename="../../plugin/gui/dock.py" line="817" />
             <source>All zones have a valid coverage of at least {threshold:g} %.</source>
             <translation>所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="788" />
+            <location filename="../../plugin/gui/dock.py" line="830" />
             <source>CISC {analysis} – {zones}</source>
             <translation>CISC {analysis} – {zones}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="812" />
+            <location filename="../../plugin/gui/dock.py" line="854" />
             <source>Could not join the results onto {zones}.</source>
             <translation>无法将结果连接到 {zones}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="815" />
+            <location filename="../../plugin/gui/dock.py" line="857" />
             <source>Joined on {field}, but its values are not unique: some zones got another zone's figures.</source>
             <translation>已按 {field} 连接，但其值不唯一：部分分区得到了其他分区的数值。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="845" />
+            <location filename="../../plugin/gui/dock.py" line="887" />
             <source>Copied {n} rows to the clipboard.</source>
             <translation>已将 {n} 行复制到剪贴板。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="869" />
-            <location filename="../../plugin/gui/dock.py" line="878" />
-            <location filename="../../plugin/gui/dock.py" line="955" />
+            <location filename="../../plugin/gui/dock.py" line="911" />
+            <location filename="../../plugin/gui/dock.py" line="920" />
+            <location filename="../../plugin/gui/dock.py" line="997" />
             <source>Saved {path}</source>
             <translation>已保存 {path}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="482" />
+            <location filename="../../plugin/gui/dock.py" line="518" />
             <source>The zones layer {name} is not valid (its source cannot be read).</source>
             <translation>分区图层 {name} 无效（无法读取其数据源）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="484" />
-            <location filename="../../plugin/gui/dock.py" line="491" />
-            <location filename="../../plugin/gui/dock.py" line="496" />
+            <location filename="../../plugin/gui/dock.py" line="520" />
+            <location filename="../../plugin/gui/dock.py" line="527" />
+            <location filename="../../plugin/gui/dock.py" line="532" />
             <source>The zones layer {name} has no polygons.</source>
             <translation>分区图层 {name} 没有面要素。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="506" />
+            <location filename="../../plugin/gui/dock.py" line="542" />
             <source>The zones layer {name} already has the field {field} (from earlier results?): remove those fields or use a copy of the layer without them.</source>
             <translation>分区图层 {name} 已有字段 {field}（可能来自之前的结果？）：请删除这些字段，或使用不含这些字段的图层副本。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="625" />
+            <location filename="../../plugin/gui/dock.py" line="664" />
             <source>Running step {n} of {total}: {step}…</source>
             <translation>正在运行第 {n} 步（共 {total} 步）：{step}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="656" />
+            <location filename="../../plugin/gui/dock.py" line="695" />
             <source>Warnings: {warnings}</source>
             <translation>警告：{warnings}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="690" />
+            <location filename="../../plugin/gui/dock.py" line="729" />
             <source>missing output fields: {fields}</source>
             <translation>缺少输出字段：{fields}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="906" />
+            <location filename="../../plugin/gui/dock.py" line="948" />
             <source>Charts need matplotlib, which could not be loaded ({error}). The table shows all figures.</source>
             <translation>图表需要 matplotlib，但无法加载（{error}）。表格中显示了全部数值。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="459" />
+            <location filename="../../plugin/gui/dock.py" line="495" />
             <source>The folder {folder} does not exist.</source>
             <translation>文件夹 {folder} 不存在。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="488" />
+            <location filename="../../plugin/gui/dock.py" line="524" />
             <source>“Selected features only” is checked but no feature of {name} is selected.</source>
             <translation>已勾选“仅所选要素”，但 {name} 中没有选中任何要素。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="642" />
+            <location filename="../../plugin/gui/dock.py" line="681" />
             <source>Could not read the results: {error}</source>
             <translation>无法读取结果：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="678" />
+            <location filename="../../plugin/gui/dock.py" line="717" />
             <source>Zone {n}</source>
             <translation>分区 {n}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="867" />
-            <location filename="../../plugin/gui/dock.py" line="876" />
+            <location filename="../../plugin/gui/dock.py" line="909" />
+            <location filename="../../plugin/gui/dock.py" line="918" />
             <source>Could not export {path}: {error}</source>
             <translation>无法导出 {path}：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="927" />
+            <location filename="../../plugin/gui/dock.py" line="969" />
             <source>The chart could not be drawn: {error}</source>
             <translation>无法绘制图表：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="953" />
+            <location filename="../../plugin/gui/dock.py" line="995" />
             <source>Could not save {path}: {error}</source>
             <translation>无法保存 {path}：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="449" />
+            <location filename="../../plugin/gui/dock.py" line="485" />
             <source>No CISC {year} layer in the project: add it with “Add CISC layers…” or choose a folder.</source>
             <translation>项目中没有 CISC {year} 图层：请通过“添加 CISC 图层…”添加，或选择文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="465" />
+            <location filename="../../plugin/gui/dock.py" line="501" />
             <source>No CISC {year} raster (cisc_{year}.tif) in {folder}.</source>
             <translation>{folder} 中没有 CISC {year} 栅格（cisc_{year}.tif）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="548" />
+            <location filename="../../plugin/gui/dock.py" line="586" />
             <source>zonal statistics {year}</source>
             <translation>{year} 年分区统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/message_box.py" line="16" />
+            <source>OK</source>
+            <translation>确定</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/modeler.py" line="53" />
+            <source>Open in the graphical modeler…</source>
+            <translation>在图形建模器中打开…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/modeler.py" line="27" />
+            <source>The model {id} is not available: is the CISC Processing provider loaded?</source>
+            <translation>模型 {id} 不可用：CISC 的 Processing 提供程序是否已加载？</translation>
         </message>
         <message>
             <location filename="../../plugin/gui/results.py" line="80" />
@@ -847,83 +919,88 @@
             <translation>Processing 算法 {id} 不可用：是否已在 Processing 设置中启用 CISC 插件的提供程序？</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="163" />
+            <location filename="../../plugin/layers/download.py" line="116" />
             <source>Downloading CISC files</source>
             <translation>正在下载 CISC 文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="412" />
-            <source>the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes</source>
-            <translation>服务器返回 429 Too Many Requests（Zenodo 访问频率限制）；请几分钟后再试</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/layers/download.py" line="211" />
+            <location filename="../../plugin/layers/download.py" line="167" />
             <source>Download cancelled: nothing incomplete was given a final name; partial files end in .part and resume next time.</source>
             <translation>下载已取消：未完成的文件不会使用最终文件名；部分下载的文件以 .part 结尾，下次将继续下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="262" />
+            <location filename="../../plugin/layers/download.py" line="218" />
             <source>The record's API ({url}) could not be read ({error}); using the published checksums.</source>
             <translation>无法读取记录的 API（{url}）（{error}）；改用已公布的校验值。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="190" />
+            <location filename="../../plugin/layers/download.py" line="307" />
+            <source>the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes</source>
+            <translation>服务器返回 429 Too Many Requests（Zenodo 访问频率限制）；请几分钟后再试</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="145" />
             <source>Download failed: {error}</source>
             <translation>下载失败：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="233" />
+            <location filename="../../plugin/layers/download.py" line="189" />
             <source>{name}: not on the record; not downloaded.</source>
             <translation>{name}：不在该记录中；未下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="273" />
+            <location filename="../../plugin/layers/download.py" line="229" />
             <source>{name}: no md5 checksum is known, so it cannot be verified; not downloaded.</source>
             <translation>{name}：没有已知的 md5 校验值，无法校验；未下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="284" />
+            <location filename="../../plugin/layers/download.py" line="240" />
             <source>{name}: the existing file did not match its md5; renamed to {bad} and downloaded again.</source>
             <translation>{name}：现有文件与其 md5 不符；已重命名为 {bad} 并重新下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="416" />
-            <source>not found on the server (HTTP {status})</source>
-            <translation>服务器上未找到（HTTP {status}）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/layers/download.py" line="419" />
-            <source>the server answered HTTP {status}</source>
-            <translation>服务器返回 HTTP {status}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/layers/download.py" line="423" />
-            <source>the connection failed after {size} ({error})</source>
-            <translation>已传输 {size} 后连接失败（{error}）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/layers/download.py" line="430" />
+            <location filename="../../plugin/layers/download.py" line="348" />
             <source>the connection was cut after {got} of {size}</source>
             <translation>在 {size} 中传输 {got} 后连接中断</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="279" />
+            <location filename="../../plugin/layers/download.py" line="235" />
             <source>{name}: already downloaded and verified.</source>
             <translation>{name}：已下载并校验。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="293" />
+            <location filename="../../plugin/layers/download.py" line="249" />
             <source>{name}: needs {need} in {folder} but only {free} is free.</source>
             <translation>{name}：需要在 {folder} 中占用 {need}，但仅剩 {free} 可用空间。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="309" />
+            <location filename="../../plugin/layers/download.py" line="311" />
+            <source>not found on the server (HTTP {status})</source>
+            <translation>服务器上未找到（HTTP {status}）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="314" />
+            <source>the server answered HTTP {status}</source>
+            <translation>服务器返回 HTTP {status}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="340" />
+            <source>the connection failed after {size} ({error})</source>
+            <translation>已传输 {size} 后连接失败（{error}）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="360" />
+            <source>{part}: could not write ({error}); the partial file ({size}) is kept, free space and download again to resume.</source>
+            <translation>{part}：无法写入（{error}）；已保留部分下载的文件（{size}），请释放磁盘空间后再次下载以继续。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="265" />
             <source> The partial file {part} ({size}) is kept; download again to resume.</source>
             <translation> 已保留部分下载的文件 {part}（{size}）；再次下载即可继续。</translation>
         </message>
         <message>
             <location filename="../../plugin/layers/loader.py" line="172" />
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="78" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="82" />
             <source>Acquisition dates</source>
             <translation>影像获取日期</translation>
         </message>
@@ -963,27 +1040,32 @@
             <translation>{name}：显示全部类别。</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="65" />
+            <location filename="../../plugin/plugin_main.py" line="66" />
             <source>Add CISC layers…</source>
             <translation>添加 CISC 图层…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="72" />
+            <location filename="../../plugin/plugin_main.py" line="73" />
             <source>Show impervious surface only</source>
             <translation>仅显示不透水面</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="75" />
+            <location filename="../../plugin/plugin_main.py" line="76" />
+            <source>Open the change report in the graphical modeler…</source>
+            <translation>在图形建模器中打开变化报告…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/plugin_main.py" line="80" />
             <source>About the CISC dataset…</source>
             <translation>关于 CISC 数据集…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="151" />
+            <location filename="../../plugin/plugin_main.py" line="184" />
             <source>About the CISC dataset</source>
             <translation>关于 CISC 数据集</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="152" />
+            <location filename="../../plugin/plugin_main.py" line="185" />
             <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.
 
 Cite: {citation}
@@ -1000,317 +1082,455 @@ DOI：{doi}
 植被和水体为辅助类别，作者不保证其可靠性。只有在该年份有效掩膜有值的位置，值 0 才表示裸地。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="59" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="62" />
             <source>Acquisition dates of the imagery per zone</source>
             <translation>各分区影像获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="62" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="65" />
             <source>cisc,date,acquisition,imagery,source,time</source>
             <translation>cisc,日期,获取,影像,来源,时间</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="69" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="73" />
             <source>Acquisition-date polygons (layer, or source_date_*.zip)</source>
             <translation>影像获取日期面（图层或 source_date_*.zip）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="74" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="78" />
             <source>Date field (detected when empty)</source>
             <translation>日期字段（留空时自动识别）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="119" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="123" />
             <source>DATES: the date layer {value} cannot be opened.</source>
             <translation>DATES：无法打开日期图层 {value}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="143" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="148" />
             <source>{layer}: acquisition dates read from the field {field}.</source>
             <translation>{layer}：从字段 {field} 读取影像获取日期。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="156" />
-            <location filename="../../plugin/processing/base.py" line="87" />
-            <location filename="../../plugin/processing/base.py" line="76" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="167" />
+            <location filename="../../plugin/processing/base.py" line="89" />
+            <location filename="../../plugin/processing/base.py" line="78" />
             <source>Cancelled: nothing was written.</source>
             <translation>已取消：未写入任何内容。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="86" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="90" />
             <source>DATES: {path}: file not found.</source>
             <translation>DATES：{path}：文件不存在。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="89" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="93" />
             <source>DATES: {path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
             <translation>DATES：{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="105" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="109" />
             <source>{path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
             <translation>{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="138" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="143" />
             <source>{layer}: no acquisition-date field found (fields: {fields}); set DATE_FIELD.</source>
             <translation>{layer}：未找到影像获取日期字段（字段：{fields}）；请设置 DATE_FIELD。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="112" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="154" />
+            <source>{layer}: the date layer has no CRS; its coordinates are taken as China Albers metres.</source>
+            <translation>{layer}：日期图层没有坐标参考系；其坐标按中国 Albers 投影的米制坐标处理。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="116" />
             <source>{path}: {name} inside the zip cannot be read.</source>
             <translation>{path}：无法读取 zip 中的 {name}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="26" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="36" />
             <source>Change map (two years)</source>
             <translation>变化图（两个年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="29" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="39" />
             <source>cisc,impervious,change,transition,map,raster</source>
             <translation>cisc,不透水面,变化,转移,地图,栅格</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="32" />
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="34" />
-            <source>CISC raster, first year (from)</source>
-            <translation>CISC 栅格，起始年份（从）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="33" />
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="35" />
-            <source>Valid mask of the first year</source>
-            <translation>起始年份的有效掩膜</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="34" />
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="36" />
-            <source>CISC raster, second year (to)</source>
-            <translation>CISC 栅格，结束年份（到）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="35" />
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="37" />
-            <source>Valid mask of the second year</source>
-            <translation>结束年份的有效掩膜</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="36" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="44" />
             <source>Clip to extent</source>
             <translation>裁剪到范围</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="37" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="45" />
+            <location filename="../../plugin/processing/model_change_report.py" line="118" />
             <source>Change map</source>
             <translation>变化图</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="72" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="71" />
             <source>Change map written: {path} ({width} x {height} pixels).</source>
             <translation>已写入变化图：{path}（{width} x {height} 像元）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="28" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="95" />
+            <source>EXTENT cannot be transformed from {src} to the raster's CRS {dst}.</source>
+            <translation>EXTENT 无法从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="31" />
             <source>Change statistics (two years)</source>
             <translation>变化统计（两个年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="31" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="34" />
             <source>cisc,impervious,change,transition,gain,loss,growth,zonal,statistics</source>
             <translation>cisc,不透水面,变化,转移,增加,减少,增长,分区,统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="39" />
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="37" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="41" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="39" />
             <source>Output column prefix</source>
             <translation>输出字段前缀</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="42" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="44" />
+            <location filename="../../plugin/processing/model_change_report.py" line="117" />
             <source>Change statistics</source>
             <translation>变化统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="25" />
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="24" />
             <source>Impervious fraction on a coarse grid</source>
             <translation>粗网格不透水面比例</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="28" />
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="27" />
             <source>cisc,impervious,fraction,share,percent,grid,aggregate,raster</source>
             <translation>cisc,不透水面,比例,占比,百分比,网格,聚合,栅格</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="31" />
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="34" />
-            <source>CISC raster (one year)</source>
-            <translation>CISC 栅格（单一年份）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="32" />
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="35" />
-            <source>Valid mask of that year</source>
-            <translation>该年份的有效掩膜</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="36" />
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="35" />
             <source>Cell size (metres)</source>
             <translation>网格大小（米）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="45" />
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="44" />
             <source>Minimum valid share of a cell (%)</source>
             <translation>网格最小有效比例（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="52" />
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="51" />
+            <location filename="../../plugin/processing/model_change_report.py" line="122" />
             <source>Impervious fraction</source>
             <translation>不透水面比例</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="78" />
+            <location filename="../../plugin/processing/alg_impervious_fraction.py" line="71" />
             <source>Impervious fraction written: {path} ({width} x {height} cells of {size:g} m).</source>
             <translation>已写入不透水面比例：{path}（{width} x {height} 个 {size:g} 米网格）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="28" />
-            <source>Zonal statistics (one year)</source>
-            <translation>分区统计（单一年份）</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="42" />
+            <source>Web-map offset (GCJ-02 / BD-09 &lt;-&gt; WGS84)</source>
+            <translation>网络地图坐标偏移（GCJ-02 / BD-09 &lt;-&gt; WGS84）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="31" />
-            <source>cisc,impervious,zonal,statistics,area,china,land cover</source>
-            <translation>cisc,不透水面,分区,统计,面积,中国,土地覆盖</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="45" />
+            <source>gcj02,gcj-02,bd09,bd-09,wgs84,mars,amap,gaode,baidu,tencent,datav,offset,china,coordinates</source>
+            <translation>gcj02,gcj-02,bd09,bd-09,wgs84,mars,amap,gaode,baidu,tencent,datav,offset,china,coordinates,火星坐标,高德,百度,腾讯,坐标偏移,中国,坐标</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="40" />
-            <source>Zonal statistics</source>
-            <translation>分区统计</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="50" />
+            <source>Input layer (zones or any vector layer, EPSG:4326 or EPSG:4490)</source>
+            <translation>输入图层（分区或任意矢量图层，EPSG:4326 或 EPSG:4490）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="204" />
-            <source>Zones (polygons)</source>
-            <translation>分区（面）</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="57" />
+            <source>Conversion</source>
+            <translation>转换</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="252" />
-            <source>No valid mask for {raster} ({param} empty, no valid_mask_&lt;year&gt;.tif beside it): every pixel inside the raster is taken as valid, so invalid pixels (stored as 0) count as bare land.</source>
-            <translation>{raster} 没有有效掩膜（{param} 为空，且其旁边没有 valid_mask_&lt;year&gt;.tif）：栅格范围内的所有像元都视为有效，因此无效像元（存储为 0）将被计为裸地。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="68" />
+            <source>Converted layer</source>
+            <translation>转换后的图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="81" />
-            <source>Out of memory. Please report this: the CISC tools should never need much.</source>
-            <translation>内存不足。请报告此问题：CISC 工具本不应占用大量内存。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="108" />
+            <source>{conversion}: {features} features, {moved} of {total} vertices moved, by {median:.1f} m (median) and {max:.1f} m at most; vertices outside the offset area (mainland China) were left unchanged.</source>
+            <translation>{conversion}：{features} 个要素，{total} 个顶点中移动了 {moved} 个，移动距离中位数 {median:.1f} 米、最大 {max:.1f} 米；偏移区域（中国大陆）以外的顶点保持不变。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="245" />
-            <source>{param} left empty: using the valid mask {mask} found beside {raster}.</source>
-            <translation>{param} 为空：使用在 {raster} 旁找到的有效掩膜 {mask}。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="59" />
+            <source>GCJ-02 -&gt; WGS84 (fix AMap/Gaode, Tencent, DataV GeoAtlas data)</source>
+            <translation>GCJ-02 -&gt; WGS84（纠正高德、腾讯、DataV GeoAtlas 数据）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="233" />
-            <location filename="../../plugin/processing/base.py" line="213" />
-            <source>{name}: a CISC raster is required.</source>
-            <translation>{name}：需要一个 CISC 栅格。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="60" />
+            <source>BD-09 -&gt; WGS84 (fix Baidu data)</source>
+            <translation>BD-09 -&gt; WGS84（纠正百度数据）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="270" />
-            <source>{path}: the raster has no coordinate reference system; CISC rasters are in an Albers projection.</source>
-            <translation>{path}：该栅格没有坐标参考系；CISC 栅格采用 Albers 投影。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="61" />
+            <source>WGS84 -&gt; GCJ-02</source>
+            <translation>WGS84 -&gt; GCJ-02</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="300" />
-            <source>{name}: the zone layer {value} cannot be opened.</source>
-            <translation>{name}：无法打开分区图层 {value}。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="62" />
+            <source>WGS84 -&gt; BD-09</source>
+            <translation>WGS84 -&gt; BD-09</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="305" />
-            <source>{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.</source>
-            <translation>{layer}：分区图层不含面要素（{kind}）；请选择面图层。</translation>
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="128" />
+            <source>{layer}: a geometry could not be read ({error}).</source>
+            <translation>{layer}：无法读取一个几何（{error}）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="313" />
-            <source>Zones transformed from {src} to the raster's CRS {dst}.</source>
-            <translation>分区已从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="369" />
-            <source>{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).</source>
-            <translation>{layer}：分区图层不含面要素（没有面几何的要素{selected}）。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="376" />
-            <source>{count} zone(s) could not be transformed to the raster's CRS and get zeros and NULLs.</source>
-            <translation>{count} 个分区无法转换到栅格的坐标参考系，其结果为零和 NULL。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="131" />
-            <source>{algorithm} failed: {error} (details in the CISC log)</source>
-            <translation>{algorithm} 运行失败：{error}（详情见 CISC 日志）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="222" />
-            <source>{source}: not a raster file (provider {provider}); save it as a GeoTIFF first.</source>
-            <translation>{source}：不是栅格文件（数据提供程序 {provider}）；请先将其另存为 GeoTIFF。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="320" />
-            <source>{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.</source>
-            <translation>{layer}：分区图层没有坐标参考系；其坐标按栅格的坐标参考系处理。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="346" />
-            <source>Feature ({fid}) of {layer} has an invalid geometry and was skipped.</source>
-            <translation>{layer} 的要素（{fid}）几何无效，已跳过。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="371" />
-            <source>, or no feature selected</source>
-            <translation>，或未选中任何要素</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="434" />
-            <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
-            <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="469" />
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="137" />
+            <location filename="../../plugin/processing/base.py" line="610" />
             <source>Cannot write to {output}: {error}</source>
             <translation>无法写入 {output}：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="173" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="29" />
+            <source>Zonal statistics (one year)</source>
+            <translation>分区统计（单一年份）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="32" />
+            <source>cisc,impervious,zonal,statistics,area,china,land cover</source>
+            <translation>cisc,不透水面,分区,统计,面积,中国,土地覆盖</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="42" />
+            <source>Zonal statistics</source>
+            <translation>分区统计</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="219" />
+            <source>None: coordinates are what their CRS says</source>
+            <translation>无：坐标即其坐标参考系所表示的坐标</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="220" />
+            <source>GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas)</source>
+            <translation>GCJ-02（高德、腾讯、DataV GeoAtlas）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="221" />
+            <source>BD-09 (Baidu)</source>
+            <translation>BD-09（百度）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="230" />
+            <source>Zone coordinates are offset (Chinese web maps)</source>
+            <translation>分区坐标存在偏移（中国网络地图）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="206" />
+            <location filename="../../plugin/processing/model_change_report.py" line="91" />
+            <source>Zones (polygons)</source>
+            <translation>分区（面）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="270" />
+            <source>ZONES_OFFSET {offset}: the zones' vertices were converted to WGS84: {moved} of {total} moved, by {median:.1f} m (median) and {max:.1f} m at most; {outside} outside the offset area (mainland China) were left unchanged.</source>
+            <translation>ZONES_OFFSET {offset}：分区顶点已转换为 WGS84：{total} 个顶点中移动了 {moved} 个，移动距离中位数 {median:.1f} 米、最大 {max:.1f} 米；偏移区域（中国大陆）以外的 {outside} 个顶点保持不变。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="354" />
+            <source>No valid mask for {raster} ({param} empty, no valid_mask_&lt;year&gt;.tif beside it): every pixel inside the raster is taken as valid, so invalid pixels (stored as 0) count as bare land.</source>
+            <translation>{raster} 没有有效掩膜（{param} 为空，且其旁边没有 valid_mask_&lt;year&gt;.tif）：栅格范围内的所有像元都视为有效，因此无效像元（存储为 0）将被计为裸地。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="83" />
+            <source>Out of memory. Please report this: the CISC tools should never need much.</source>
+            <translation>内存不足。请报告此问题：CISC 工具本不应占用大量内存。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="258" />
+            <source>{layer}: ZONES_OFFSET {offset} needs zones in longitude/latitude, EPSG:4326 (WGS84) or EPSG:4490 (CGCS2000), but the layer is in {crs}. The {offset} offset is defined on WGS84 longitudes and latitudes only: reproject the layer to EPSG:4326 first (Reproject layer keeps the offset), then run again. Nothing was computed.</source>
+            <translation>{layer}：ZONES_OFFSET {offset} 要求分区使用经纬度坐标，即 EPSG:4326（WGS84）或 EPSG:4490（CGCS2000），但该图层为 {crs}。{offset} 偏移仅针对 WGS84 经纬度定义：请先将图层重投影到 EPSG:4326（“重投影图层”会保留偏移），然后重新运行。未进行任何计算。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="316" />
+            <source>CISC raster (one year)</source>
+            <translation>CISC 栅格（单一年份）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="316" />
+            <source>Valid mask of that year</source>
+            <translation>该年份的有效掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="317" />
+            <location filename="../../plugin/processing/model_change_report.py" line="93" />
+            <source>CISC raster, first year (from)</source>
+            <translation>CISC 栅格，起始年份（从）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="317" />
+            <location filename="../../plugin/processing/model_change_report.py" line="94" />
+            <source>Valid mask of the first year</source>
+            <translation>起始年份的有效掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="318" />
+            <location filename="../../plugin/processing/model_change_report.py" line="95" />
+            <source>CISC raster, second year (to)</source>
+            <translation>CISC 栅格，结束年份（到）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="318" />
+            <location filename="../../plugin/processing/model_change_report.py" line="96" />
+            <source>Valid mask of the second year</source>
+            <translation>结束年份的有效掩膜</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="347" />
+            <source>{param} left empty: using the valid mask {mask} found beside {raster}.</source>
+            <translation>{param} 为空：使用在 {raster} 旁找到的有效掩膜 {mask}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="263" />
+            <source>no CRS</source>
+            <translation>无坐标参考系</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="305" />
+            <location filename="../../plugin/processing/base.py" line="285" />
+            <source>{name}: a CISC raster is required.</source>
+            <translation>{name}：需要一个 CISC 栅格。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="372" />
+            <source>{path}: the raster has no coordinate reference system; CISC rasters are in an Albers projection.</source>
+            <translation>{path}：该栅格没有坐标参考系；CISC 栅格采用 Albers 投影。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="411" />
+            <source>{name}: the zone layer {value} cannot be opened.</source>
+            <translation>{name}：无法打开分区图层 {value}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="416" />
+            <source>{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.</source>
+            <translation>{layer}：分区图层不含面要素（{kind}）；请选择面图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="425" />
+            <source>Zones transformed from {src} to the raster's CRS {dst}.</source>
+            <translation>分区已从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="478" />
+            <source>Zone edges reprojected exactly: {count} vertices added so that no transformed edge departs from its true curve by more than {tolerance:g} (a tenth of a pixel).</source>
+            <translation>分区边界已精确重投影：增加了 {count} 个顶点，使转换后的每条边与其真实曲线的偏差不超过 {tolerance:g}（十分之一像元）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="490" />
+            <source>{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).</source>
+            <translation>{layer}：分区图层不含面要素（没有面几何的要素{selected}）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="497" />
+            <source>{count} zone(s) could not be transformed to the raster's CRS and get zeros and NULLs.</source>
+            <translation>{count} 个分区无法转换到栅格的坐标参考系，其结果为零和 NULL。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="133" />
+            <source>{algorithm} failed: {error} (details in the CISC log)</source>
+            <translation>{algorithm} 运行失败：{error}（详情见 CISC 日志）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="294" />
+            <source>{source}: not a raster file (provider {provider}); save it as a GeoTIFF first.</source>
+            <translation>{source}：不是栅格文件（数据提供程序 {provider}）；请先将其另存为 GeoTIFF。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="431" />
+            <source>{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.</source>
+            <translation>{layer}：分区图层没有坐标参考系；其坐标按栅格的坐标参考系处理。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="458" />
+            <source>Feature ({fid}) of {layer} has an invalid geometry and was skipped.</source>
+            <translation>{layer} 的要素（{fid}）几何无效，已跳过。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="492" />
+            <source>, or no feature selected</source>
+            <translation>，或未选中任何要素</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="575" />
+            <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
+            <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/base.py" line="175" />
             <source>Incorrect parameter value for {param}</source>
             <translation>参数 {param} 的值不正确</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="340" />
+            <location filename="../../plugin/processing/base.py" line="452" />
             <source>Feature ({fid}) of {layer} has an invalid geometry. Fix it (Fix geometries) or set Processing's invalid features filtering to skip or ignore invalid features.</source>
             <translation>{layer} 的要素（{fid}）几何无效。请修复（修复几何），或将 Processing 的无效要素过滤设置为跳过或忽略无效要素。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="156" />
+            <location filename="../../plugin/processing/base.py" line="158" />
             <source>{param}: {path}: file not found.</source>
             <translation>{param}：{path}：文件不存在。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="18" />
+            <location filename="../../plugin/processing/crs_guard.py" line="34" />
+            <source>a custom CRS</source>
+            <translation>自定义坐标参考系</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/crs_guard.py" line="48" />
+            <source>{layer}: the zones cannot be transformed from {src} to the raster's CRS {dst} (PROJ could not set up the transformation); nothing was computed. Check QGIS's PROJ installation (proj.db).</source>
+            <translation>{layer}：无法将分区从 {src} 转换到栅格的坐标参考系 {dst}（PROJ 无法建立该转换）；未进行任何计算。请检查 QGIS 的 PROJ 安装（proj.db）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/crs_guard.py" line="185" />
+            <source>{layer}: the zone layer has no CRS and its coordinates ({xmin:.4f}, {ymin:.4f} to {xmax:.4f}, {ymax:.4f}) look like longitude/latitude, not the raster's {dst} metres. Set the layer's CRS (e.g. EPSG:4490 or EPSG:4326) and run again; nothing was computed.</source>
+            <translation>{layer}：分区图层没有坐标参考系，其坐标（{xmin:.4f}, {ymin:.4f} 至 {xmax:.4f}, {ymax:.4f}）看起来是经纬度，而不是栅格 {dst} 的米制坐标。请设置该图层的坐标参考系（例如 EPSG:4490 或 EPSG:4326）后重新运行；未进行任何计算。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/crs_guard.py" line="86" />
+            <source>{layer}: the transformation from {src} to {dst} could not be checked (GDAL/PROJ cannot set it up); nothing was computed. Check QGIS's PROJ installation (proj.db).</source>
+            <translation>{layer}：无法检查从 {src} 到 {dst} 的转换（GDAL/PROJ 无法建立该转换）；未进行任何计算。请检查 QGIS 的 PROJ 安装（proj.db）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/crs_guard.py" line="103" />
+            <source>{layer}: transforming the zones from {src} to {dst} gave wrong coordinates: ({x:.6f}, {y:.6f}) became ({qx:.1f}, {qy:.1f}) where PROJ gives ({ox:.1f}, {oy:.1f}). QGIS's coordinate transformation is not working (PROJ state or installation); nothing was computed, so no statistic is wrong. Restart QGIS and check its PROJ installation.</source>
+            <translation>{layer}：将分区从 {src} 转换到 {dst} 得到了错误的坐标：({x:.6f}, {y:.6f}) 变成了 ({qx:.1f}, {qy:.1f})，而 PROJ 给出的是 ({ox:.1f}, {oy:.1f})。QGIS 的坐标转换未正常工作（PROJ 状态或安装问题）；未进行任何计算，因此不会产生错误的统计结果。请重启 QGIS 并检查其 PROJ 安装。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="19" />
             <source>&lt;p&gt;&lt;b&gt;Pixel rule.&lt;/b&gt; A pixel belongs to a zone when its centre lies inside the zone (holes are excluded, multipart zones are the union of their parts, overlapping zones are each counted in full). Areas come from the raster's pixel size (equal-area projection), in km².&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;像元规则。&lt;/b&gt;像元中心位于分区内时，该像元属于该分区（不含内环孔洞，多部件分区取各部件的并集，相互重叠的分区各自完整计算）。面积由栅格像元大小（等积投影）计算，单位为 km²。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="26" />
+            <location filename="../../plugin/processing/help.py" line="27" />
             <source>&lt;p&gt;&lt;b&gt;Valid mask.&lt;/b&gt; A pixel is valid when it lies inside the raster, its valid mask is non-zero there and its value is a class 0..3. When the mask is left empty, a file valid_mask_&amp;lt;year&amp;gt;.tif beside the raster is used if present (the log says so); otherwise every pixel inside the raster is taken as valid and a warning says so. Without a mask a 0 cannot be told apart from an invalid pixel.&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;有效掩膜。&lt;/b&gt;像元位于栅格范围内、其有效掩膜在该处非零且像元值为 0..3 之一的类别时，该像元有效。掩膜留空时，如果栅格旁有 valid_mask_&amp;lt;year&amp;gt;.tif 文件则使用该文件（日志中会说明）；否则栅格范围内的所有像元都视为有效，并给出警告。没有掩膜时，无法将值 0 与无效像元区分开。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="35" />
+            <location filename="../../plugin/processing/help.py" line="36" />
             <source>&lt;p&gt;&lt;b&gt;Caveats.&lt;/b&gt; Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: 0 is bare land only where the year's valid mask is set. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the dataset's authors. The data are not clipped to coastlines or administrative boundaries.&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;注意事项。&lt;/b&gt;无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：只有在该年份有效掩膜有值的位置，0 才表示裸地。植被和水体为辅助类别，数据集作者不保证其可靠性。数据未按海岸线或行政边界裁剪。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="44" />
+            <location filename="../../plugin/processing/help.py" line="45" />
+            <source>&lt;p&gt;&lt;b&gt;ZONES_OFFSET.&lt;/b&gt; Boundaries from Chinese web maps are offset by 100 to 700 m: GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) or BD-09 (Baidu). Choose the system and the zones (which must be in EPSG:4326 or EPSG:4490) are converted to WGS84 first, exactly (to 1 mm) inside mainland China; the log says how far their vertices moved. Leave it at None for boundaries from official or Tianditu data. Zone edges are reprojected exactly: densified until each lies within a tenth of a pixel of its true curve.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;&lt;b&gt;ZONES_OFFSET。&lt;/b&gt;来自中国网络地图的边界存在 100 至 700 米的偏移：GCJ-02（高德、腾讯、DataV GeoAtlas）或 BD-09（百度）。选择所用的坐标系后，分区（必须为 EPSG:4326 或 EPSG:4490）会先被精确转换为 WGS84（在中国大陆范围内精确到 1 毫米）；日志会说明其顶点移动了多远。对于来自官方或天地图的边界，请保持“无”。分区边界会被精确重投影：不断加密顶点，直到每条边与其真实曲线的偏差在十分之一像元以内。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="55" />
             <source>&lt;p&gt;&lt;b&gt;Cite.&lt;/b&gt; {citation}&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;引用。&lt;/b&gt;{citation}&lt;/p&gt;</translation>
         </message>
@@ -1330,42 +1550,68 @@ DOI：{doi}
             <translation>影像日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="49" />
+            <location filename="../../plugin/processing/help.py" line="14" />
+            <source>Coordinates</source>
+            <translation>坐标</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="60" />
             <source>&lt;p&gt;Per zone: valid and invalid area, the area of each class (bare, impervious, vegetation, water) and the impervious share of the valid area, from one year of CISC (China Impervious Surface Cover, 30 m).&lt;/p&gt;&lt;p&gt;Output: every zone with all its attributes and geometry, plus valid_km2, invalid_km2, valid_pct, bare_km2, imperv_km2, veg_km2, water_km2, imperv_pct, each named COLUMN_PREFIX + field. Percentages are 0..100; NULL when undefined (a zone without pixel centres, or without valid pixels).&lt;/p&gt;&lt;p&gt;Zones in any CRS are transformed to the raster's CRS. A raster that is not CISC-like (floating point, several bands, values above 3) is refused.&lt;/p&gt;</source>
             <translation>&lt;p&gt;基于单一年份的 CISC（中国不透水面覆盖数据，30 米）按分区计算：有效面积和无效面积、各类别（裸地、不透水面、植被、水体）的面积，以及不透水面占有效面积的比例。&lt;/p&gt;&lt;p&gt;输出：每个分区及其全部属性和几何，另加 valid_km2、invalid_km2、valid_pct、bare_km2、imperv_km2、veg_km2、water_km2、imperv_pct 字段，字段名为 COLUMN_PREFIX + 字段。百分比取值 0..100；无法定义时为 NULL（分区内没有像元中心，或没有有效像元）。&lt;/p&gt;&lt;p&gt;任意坐标参考系的分区都会转换到栅格的坐标参考系。不符合 CISC 特征的栅格（浮点型、多波段、值大于 3）将被拒绝。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="58" />
+            <location filename="../../plugin/processing/help.py" line="69" />
             <source>&lt;p&gt;Per zone, over the pixels valid in both years: the area of the 16 transitions t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 (class codes 0 bare, 1 impervious, 2 vegetation, 3 water), impervious area then and now, gain (to impervious from any other class), loss, net change and growth_pct = 100 x (now - then) / then (NULL when then is 0).&lt;/p&gt;&lt;p&gt;The two years must be on one grid (same pixel size and alignment; their extents may differ). Each year has its own optional valid mask.&lt;/p&gt;</source>
             <translation>&lt;p&gt;按分区、基于两个年份均有效的像元计算：16 种转移 t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 的面积（类别代码 0 裸地、1 不透水面、2 植被、3 水体）、前后两期不透水面面积、增加（由其他任一类别转为不透水面）、减少、净变化以及 growth_pct = 100 x (后期 - 前期) / 前期（前期为 0 时为 NULL）。&lt;/p&gt;&lt;p&gt;两个年份必须位于同一网格（像元大小和对齐方式相同；范围可以不同）。每个年份都有各自可选的有效掩膜。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="65" />
+            <location filename="../../plugin/processing/help.py" line="76" />
             <source>&lt;p&gt;A GeoTIFF (tiled, compressed) on the FROM raster's grid, optionally clipped to EXTENT: value 10 x class_from + class_to (e.g. 21 = vegetation -&gt; impervious) where the pixel is valid in both years, 255 (nodata) elsewhere. Loaded with a paletted style labelled "vegetation -&gt; impervious" etc. A cancelled run leaves no file behind.&lt;/p&gt;</source>
             <translation>&lt;p&gt;基于起始（FROM）栅格网格的 GeoTIFF（分块、压缩），可选裁剪到 EXTENT：两个年份均有效的像元取值 10 x 起始类别 + 结束类别（例如 21 = 植被 -&gt; 不透水面），其余为 255（无数据）。加载时使用带有“植被 -&gt; 不透水面”等标签的调色板样式。取消运行不会留下任何文件。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="71" />
+            <location filename="../../plugin/processing/help.py" line="82" />
             <source>&lt;p&gt;Impervious percent of the valid pixels of each coarse cell of CELL_SIZE metres (default 1 km), on a grid starting at the raster's top-left corner. A pixel belongs to the cell holding its centre, so 1000 m cells hold 33 or 34 pixels a side (use 990 or 1020 m for cells of equal pixel count). Cells whose valid pixels cover less than MIN_VALID_PCT percent of the cell are nodata. Float32 GeoTIFF, loaded with a continuous 0..100 ramp.&lt;/p&gt;</source>
             <translation>&lt;p&gt;在以栅格左上角为起点、大小为 CELL_SIZE 米（默认 1 千米）的粗网格上，计算每个网格内有效像元中不透水面的百分比。像元归属于其中心所在的网格，因此 1000 米网格每边包含 33 或 34 个像元（如需各网格像元数相同，请使用 990 或 1020 米）。有效像元覆盖不足网格 MIN_VALID_PCT 百分比的网格为无数据。输出为 Float32 GeoTIFF，加载时使用 0..100 的连续色带。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="78" />
+            <location filename="../../plugin/processing/help.py" line="89" />
             <source>&lt;p&gt;Which imagery dates a zone's figures rest on: per zone the earliest, latest and area-weighted median acquisition date of the 2 m source imagery, and the share of the zone the date polygons cover (date_cover_pct).&lt;/p&gt;&lt;p&gt;DATES: the acquisition-date polygons (source_date_*_dissolve), or the zip itself (every shapefile inside is read). DATE_FIELD: detected when empty (a Date field, else a field whose name contains "date"); values such as 20200915, "2020-09-15" or "2020/09/15" are read. Areas are measured in an Albers equal-area projection for China.&lt;/p&gt;</source>
             <translation>&lt;p&gt;分区数值所依据的影像日期：按分区给出 2 米源影像最早、最晚及按面积加权的中位获取日期，以及日期面覆盖分区的比例（date_cover_pct）。&lt;/p&gt;&lt;p&gt;DATES：影像获取日期面（source_date_*_dissolve），或 zip 文件本身（读取其中所有 shapefile）。DATE_FIELD：留空时自动识别（日期类型字段，否则为名称中包含 "date" 的字段）；可读取 20200915、"2020-09-15" 或 "2020/09/15" 等值。面积在适用于中国的 Albers 等积投影中量算。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/provider.py" line="18" />
+            <location filename="../../plugin/processing/help.py" line="97" />
+            <source>&lt;p&gt;Converts a vector layer's coordinates between WGS84 and the offset systems of Chinese web maps: GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) and BD-09 (Baidu). Use GCJ-02 -&gt; WGS84 or BD-09 -&gt; WGS84 to fix boundaries downloaded from those services once and keep the result; the forward directions produce data that lines up with their maps.&lt;/p&gt;&lt;p&gt;The layer must be in EPSG:4326 or EPSG:4490. Every vertex is converted (Z and M kept); the inverse conversions are exact to 1 mm (the published forward formulas, inverted by iteration). Vertices outside the offset area (a box around mainland China) are left unchanged, as the services do. The output keeps the layer's fields and CRS.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;在 WGS84 与中国网络地图的偏移坐标系之间转换矢量图层的坐标：GCJ-02（高德、腾讯、DataV GeoAtlas）和 BD-09（百度）。使用 GCJ-02 -&gt; WGS84 或 BD-09 -&gt; WGS84 可一次性纠正从这些服务下载的边界并保存结果；正向转换生成的数据可与这些服务的地图对齐。&lt;/p&gt;&lt;p&gt;图层必须为 EPSG:4326 或 EPSG:4490。所有顶点都会被转换（保留 Z 值和 M 值）；逆向转换精确到 1 毫米（对公开的正向公式迭代求逆）。偏移区域（中国大陆周围的矩形范围）以外的顶点保持不变，与这些服务的做法一致。输出保留图层的字段和坐标参考系。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/model_change_report.py" line="51" />
             <source>Change report (statistics, change map, fraction)</source>
             <translation>变化报告（统计、变化图、比例）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/provider.py" line="30" />
+            <location filename="../../plugin/processing/model_change_report.py" line="61" />
+            <location filename="../../plugin/processing/model_change_report.py" line="81" />
             <source>Reports</source>
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/provider.py" line="38" />
+            <location filename="../../plugin/processing/model_change_report.py" line="83" />
+            <source>For a zone layer: change statistics per zone between two CISC years, the change map clipped to the zones' extent, and the impervious fraction of the second year on a coarse grid.</source>
+            <translation>针对一个分区图层：两个 CISC 年份之间各分区的变化统计、裁剪到分区范围的变化图，以及结束年份在粗网格上的不透水面比例。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/model_change_report.py" line="87" />
+            <source>CISC impervious surface plugin</source>
+            <translation>CISC 不透水面插件</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/model_change_report.py" line="98" />
+            <source>Cell size of the impervious fraction (metres)</source>
+            <translation>不透水面比例的网格大小（米）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/provider.py" line="16" />
             <source>CISC impervious surface</source>
             <translation>CISC 不透水面</translation>
         </message>

@@ -1,0 +1,217 @@
+"""Zone geometries on their way to the raster's CRS: web-map offset removed, edges reprojected
+exactly.
+
+read_zones (base.py) hands each zone's polygon WKB, in the zones' own CRS, to a ZonePipeline;
+the pipeline works on batches of zones (about CHUNK_VERTICES vertices at a time, so memory stays
+bounded whatever the layer):
+
+1. ZONES_OFFSET GCJ-02 / BD-09: every vertex converted to WGS84 (core/webmap_offset.py, exact to
+   0.1 mm; vertices outside the offset area unchanged), the shifts summed up for the log;
+2. the edges densified adaptively in the source CRS (core/densify.py) until each transformed edge
+   lies within `tolerance` (a tenth of a raster pixel) of its true curve, and transformed with the
+   context's QgsCoordinateTransform: one C++ call per batch and level, bit for bit the
+   coordinates QgsGeometry.transform() gives the same vertices;
+3. the TransformProbe of crs_guard.py sees the first vertex of the sampled zones before and after.
+
+A batch that cannot be transformed as a whole (a point PROJ cannot transform) is done zone by
+zone: only the zones that fail get no geometry (zeros and NULLs, with a warning), as before.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsGeometry
+
+from ..core.densify import PolygonArrays, TransformFailed, densify_transform, polygon_wkb, polygon_wkb_arrays
+from ..core.webmap_offset import OFFSET_NONE, ShiftSummary, to_wgs84
+from ..core.wkb_coords import map_wkb_xy
+
+# vertices per batch
+CHUNK_VERTICES = 200_000
+# densify the zones' edges (True); False transforms vertex by vertex, as before (benchmark baseline)
+DENSIFY_EDGES = True
+# a tenth of CISC's 30 m pixel: the tolerance when no raster is at hand (metres, or degrees for a
+# geographic target)
+DEFAULT_TOLERANCE_M = 3.0
+_METRES_PER_DEGREE = 111_320.0
+
+
+def points_transform(transform: QgsCoordinateTransform):
+    """(x, y) float64 arrays -> transformed arrays, through transform in one call: the points go
+    to QGIS as one linestring's WKB, are transformed in place in C++ and come back as WKB.
+    Raises QgsCsException where QGIS does; an untransformable point may also come back inf."""
+
+    def apply(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        if x.size == 0:
+            return x.copy(), y.copy()
+        xy = np.empty((x.size, 2), dtype="<f8")
+        xy[:, 0], xy[:, 1] = x, y
+        line = QgsGeometry()
+        line.fromWkb(struct.pack("<BII", 1, 2, x.size) + xy.tobytes())
+        line.transform(transform)
+        out = np.frombuffer(bytes(line.asWkb()), dtype="<f8", offset=9).reshape(-1, 2)
+        return out[:, 0].copy(), out[:, 1].copy()
+
+    return apply
+
+
+def tolerance_for(target_crs: QgsCoordinateReferenceSystem, pixel_size: Optional[float]) -> float:
+    """A tenth of the raster's pixel (target units); a tenth of 30 m without a raster."""
+    if pixel_size and pixel_size > 0:
+        return float(pixel_size) / 10.0
+    if target_crs is not None and target_crs.isValid() and target_crs.isGeographic():
+        return DEFAULT_TOLERANCE_M / _METRES_PER_DEGREE
+    return DEFAULT_TOLERANCE_M
+
+
+class ZonePipeline:
+    """Zones (polygon WKB in the zones' CRS) -> WKB in the target CRS, batch by batch.
+
+    add(position, wkb) queues a zone (wkb None: no polygon); finish() returns
+    {position: WKB or None}. untransformable counts the zones that got no geometry because the
+    transformation failed; inserted the vertices densification added; summary the web-map
+    offset's shifts (None without offset)."""
+
+    def __init__(self, transform: Optional[QgsCoordinateTransform], offset: int = OFFSET_NONE,
+                 tolerance: float = DEFAULT_TOLERANCE_M, probe=None, densify: Optional[bool] = None):
+        self.transform = transform
+        self.offset = int(offset or OFFSET_NONE)
+        self.tolerance = float(tolerance)
+        self.probe = probe
+        self.densify = DENSIFY_EDGES if densify is None else bool(densify)
+        self.summary = ShiftSummary() if self.offset != OFFSET_NONE else None
+        self.untransformable = 0
+        self.inserted = 0
+        self._points = points_transform(transform) if transform is not None else None
+        self._pending: List[Tuple[int, PolygonArrays, bool]] = []
+        self._pending_vertices = 0
+        self._results: Dict[int, Optional[bytes]] = {}
+
+    def add(self, position: int, wkb: Optional[bytes]) -> None:
+        if wkb is None:
+            self._results[position] = None
+            return
+        if self._points is None and self.offset == OFFSET_NONE:
+            self._results[position] = wkb  # nothing to do: the zones are in the target CRS
+            return
+        arrays = polygon_wkb_arrays(wkb)
+        if arrays is None:  # not readable as polygons: left to QGIS, vertex by vertex
+            self._results[position] = self._fallback(wkb)
+            return
+        if arrays.vertex_count == 0:
+            self._results[position] = None
+            return
+        sampled = self.probe is not None and self._points is not None and self.probe.wants()
+        self._pending.append((position, arrays, sampled))
+        self._pending_vertices += arrays.vertex_count
+        if self._pending_vertices >= CHUNK_VERTICES:
+            self.flush()
+
+    def finish(self) -> Dict[int, Optional[bytes]]:
+        self.flush()
+        return self._results
+
+    # -- batches -------------------------------------------------------------------------
+    def flush(self) -> None:
+        pending, self._pending, self._pending_vertices = self._pending, [], 0
+        if not pending:
+            return
+        x = np.concatenate([arrays.x for _, arrays, _ in pending])
+        y = np.concatenate([arrays.y for _, arrays, _ in pending])
+        if self.offset != OFFSET_NONE:
+            x, y = to_wgs84(x, y, self.offset, self.summary)
+        counts = [arrays.vertex_count for _, arrays, _ in pending]
+        if self._points is None:
+            self._store(pending, x, y, [arrays.ring_sizes for _, arrays, _ in pending])
+            return
+        sizes = np.concatenate([arrays.ring_sizes for _, arrays, _ in pending])
+        try:
+            tx, ty, new_sizes = self._densified(x, y, sizes)
+        except (QgsCsException, TransformFailed):
+            self._zone_by_zone(pending, x, y, counts)
+            return
+        ring_counts = [len(arrays.ring_sizes) for _, arrays, _ in pending]
+        ring_splits = np.cumsum(ring_counts)[:-1]
+        sizes_per_zone = np.split(new_sizes, ring_splits)
+        self._sample(pending, x, y, counts, tx, ty, [int(s.sum()) for s in sizes_per_zone])
+        self._store(pending, tx, ty, sizes_per_zone)
+
+    def _densified(self, x, y, sizes):
+        if not self.densify:
+            tx, ty = self._points(x, y)
+            tx, ty = np.asarray(tx), np.asarray(ty)
+            if not (np.isfinite(tx).all() and np.isfinite(ty).all()):
+                raise TransformFailed("non-finite coordinates")
+            return tx, ty, sizes
+        tx, ty, new_sizes, inserted = densify_transform(x, y, sizes, self._points, self.tolerance)
+        self.inserted += inserted
+        return tx, ty, new_sizes
+
+    def _zone_by_zone(self, pending, x, y, counts) -> None:
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        for index, (position, arrays, sampled) in enumerate(pending):
+            zx, zy = x[starts[index]:starts[index + 1]], y[starts[index]:starts[index + 1]]
+            try:
+                tx, ty, sizes = self._densified(zx, zy, arrays.ring_sizes)
+            except (QgsCsException, TransformFailed):
+                self.untransformable += 1
+                self._results[position] = None
+                continue
+            self._sample([(position, arrays, sampled)], zx, zy, [arrays.vertex_count], tx, ty, [int(sizes.sum())])
+            self._store([(position, arrays, sampled)], tx, ty, [sizes])
+
+    def _sample(self, pending, x, y, counts, tx, ty, new_counts) -> None:
+        """The probe's (before, after) pair of each sampled zone: its first vertex."""
+        if self.probe is None:
+            return
+        start = new_start = 0
+        for (_position, _arrays, sampled), count, new_count in zip(pending, counts, new_counts):
+            if sampled:
+                self.probe.add((float(x[start]), float(y[start])), (float(tx[new_start]), float(ty[new_start])))
+            start += count
+            new_start += new_count
+
+    def _store(self, pending, x, y, sizes_per_zone) -> None:
+        start = 0
+        for (position, arrays, _sampled), sizes in zip(pending, sizes_per_zone):
+            n = int(np.sum(sizes))
+            self._results[position] = polygon_wkb(x[start:start + n], y[start:start + n], sizes, arrays.part_rings)
+            start += n
+
+    def _fallback(self, wkb: bytes) -> Optional[bytes]:
+        """A geometry the polygon reader does not take: offset removed, transformed by QGIS itself."""
+        if self.offset != OFFSET_NONE:
+            try:
+                wkb = map_wkb_xy(wkb, lambda x, y: to_wgs84(x, y, self.offset, self.summary))
+            except ValueError:
+                pass  # not readable here either: QGIS reads what it can
+        geometry = QgsGeometry()
+        geometry.fromWkb(wkb)
+        if self.transform is not None:
+            try:
+                geometry.transform(self.transform)
+            except QgsCsException:
+                self.untransformable += 1
+                return None
+        return bytes(geometry.asWkb())
+
+
+def densified_extent(rect, transform: Optional[QgsCoordinateTransform], tolerance: float):
+    """The bounding box, in the transform's destination CRS, of a rectangle (QgsRectangle in the
+    source CRS) whose edges are densified until the transformed outline lies within tolerance
+    of the true one. rect itself when transform is None. QgsCsException / TransformFailed when
+    the rectangle cannot be transformed."""
+    from qgis.core import QgsRectangle
+
+    if transform is None:
+        return rect
+    x0, y0, x1, y1 = rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()
+    x = np.array([x0, x1, x1, x0, x0], dtype=np.float64)
+    y = np.array([y0, y0, y1, y1, y0], dtype=np.float64)
+    tx, ty, _sizes, _inserted = densify_transform(x, y, [5], points_transform(transform), tolerance)
+    return QgsRectangle(float(tx.min()), float(ty.min()), float(tx.max()), float(ty.max()))
