@@ -87,6 +87,7 @@ $(LINT_VENV)/.stamp: Makefile
 
 lint: venv $(LINT_VENV)/.stamp
 	$(VENV)/bin/ruff check plugin tests benchmarks tools __init__.py
+	$(VENV)/bin/bandit -q -r plugin __init__.py  # what plugins.qgis.org scans: the shipped code
 	$(LINT_VENV)/bin/python tools/qt6_check.py --qgis3-incompatible-changes --qgis-python $(PYTHON)
 
 clean:

@@ -368,6 +368,64 @@ def _case_qgis(case):
     return work, summary
 
 
+def _case_offset(case):
+    """ZONES_OFFSET and edge densification against the plain run (benchmarks/bench_offset.py)."""
+    from benchmarks import bench_offset as bo
+
+    def work():
+        files = bo.offset_zone_files(case["zones"])
+        return bo.bench_offset(case["raster"], case.get("mask"), files, int(case.get("repeats", 3)))
+
+    def summary(result):
+        return result
+
+    return work, summary
+
+
+def _case_changemap_cancel(case):
+    """write_change_map (the engine of cisc:changemap) cancelled once `cancel_at` % of the tiles
+    are written: the time from the cancel request to the return, and what is left in the folder."""
+    put_plugin_on_path()
+    from cisc_impervious.plugin.core.changemap import write_change_map
+    from cisc_impervious.plugin.core.errors import CiscCancelled
+    from cisc_impervious.plugin.core.feedback import EngineFeedback
+
+    class CancelAt(EngineFeedback):
+        asked = None
+        progress = 0.0
+
+        def set_progress(self, percent):
+            self.progress = percent
+            if percent >= float(case.get("cancel_at", 50)) and self.asked is None:
+                self.asked = time.perf_counter()
+
+        def is_cancelled(self):
+            return self.asked is not None
+
+        def info(self, message):
+            pass
+
+    folder = tempfile.mkdtemp(prefix="cisc_cancel_")
+
+    def work():
+        feedback = CancelAt()
+        try:
+            write_change_map(case["raster_from"], case["raster_to"], os.path.join(folder, "change.tif"),
+                             case.get("mask_from"), case.get("mask_to"), feedback=feedback,
+                             threads=case.get("threads"))
+        except CiscCancelled:
+            pass
+        return {"latency_s": time.perf_counter() - feedback.asked if feedback.asked else None,
+                "progress_pct": feedback.progress, "left_behind": sorted(os.listdir(folder))}
+
+    def summary(result):
+        if not os.listdir(folder):
+            os.rmdir(folder)
+        return result
+
+    return work, summary
+
+
 def _field_values(path: str, name: str):
     from osgeo import ogr
 
@@ -383,6 +441,8 @@ CASES = {
     "exactextract": _case_exactextract,
     "rasterstats": _case_rasterstats,
     "qgis": _case_qgis,
+    "offset": _case_offset,
+    "changemap_cancel": _case_changemap_cancel,
 }
 
 

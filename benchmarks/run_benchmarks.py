@@ -160,6 +160,8 @@ class Bench:
                 self.skipped(key, label, "skipped (--skip-slow)", px)
         else:
             self._qgis(labels, r2020, m2020, zones, px)
+        self._offset(r2020, m2020, many)
+        self.changemap_cancel(data)
         # the first engine row again, minutes later: shows whether the machine's speed drifted
         self.measure("zonal_again", f"cisc engine zonal, masked, {n} zones, again at the end (drift check)",
                      zonal_case, px)
@@ -190,6 +192,88 @@ class Bench:
                 _log(f"  {label}: {statistics.median(runs):.3f} s (runs {', '.join(f'{r:.3f}' for r in runs)})")
         self.qgis_result = result
         self.qgis_peak = out["peak_rss_mb"]
+
+    def changemap_cancel(self, data):
+        """Cancel of cisc:changemap's engine half-way through a 20000 x 20000 map: seconds from
+        the cancel request to the return (the output dropped, no temporary file left)."""
+        size = self.sizes["size"] if self.args.quick else 20000
+        sample = measure.sample_set(data, size, self.args.seed, log=_log)
+        key, label = "changemap_cancel", f"cisc:changemap cancelled at 50 %, {size} x {size}: cancel -> return"
+        case = {"kind": "changemap_cancel", "raster_from": sample.cisc_2020, "raster_to": sample.cisc_2022,
+                "mask_from": sample.valid_mask_2020, "mask_to": sample.valid_mask_2022, "cancel_at": 50}
+        if self.threads:
+            case["threads"] = self.threads
+        runs, peaks, error = [], [], None
+        for _ in range(self.repeats):
+            try:
+                out = measure.run_case(case)
+            except Exception as exc:  # noqa: BLE001
+                error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else repr(exc)
+                break
+            result = out["result"]
+            if result["left_behind"] or result["latency_s"] is None:
+                error = f"left behind: {result['left_behind']}" if result["left_behind"] else "never cancelled"
+                break
+            runs.append(result["latency_s"])
+            peaks.append(out["peak_rss_mb"])
+        self._add(key, {"label": label, "seconds": statistics.median(runs) if runs and not error else None,
+                        "runs": runs, "peak_rss_mb": max(peaks) if peaks else None, "pixels": None, "result": None,
+                        "error": error})
+        _log(f"  {label}: " + (error or f"{statistics.median(runs):.3f} s (runs "
+                                         f"{', '.join(f'{r:.3f}' for r in runs)}), peak {max(peaks):.0f} MB"))
+
+    def _offset(self, raster, mask, zones):
+        """ZONES_OFFSET and exact edge reprojection against the plain run (bench_offset.py)."""
+        _log("ZONES_OFFSET and edge densification through Processing (one QgsApplication) ...")
+        self.offset_result = None
+        try:
+            out = measure.run_case({"kind": "offset", "raster": raster, "mask": mask, "zones": zones,
+                                    "repeats": self.repeats}, timeout=1800)
+        except Exception as exc:  # noqa: BLE001
+            self.offset_error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else repr(exc)
+            _log(f"  offset case FAILED: {exc}")
+            return
+        self.offset_result = out["result"]
+        for key, runs in self.offset_result["timings"].items():
+            _log(f"  {key}: {statistics.median(runs):.3f} s (runs {', '.join(f'{r:.3f}' for r in runs)})")
+
+    def offset_section(self):
+        """The report's section on ZONES_OFFSET and densification (lines)."""
+        from .bench_offset import LABELS
+
+        lines = ["", "## Zones from web maps (ZONES_OFFSET) and exact edge reprojection", ""]
+        result = getattr(self, "offset_result", None)
+        if not result:
+            lines.append(f"Not measured: {getattr(self, 'offset_error', 'not run')}.")
+            return lines
+        timings = result["timings"]
+        plain = statistics.median(timings["plain"])
+        plain_best = min(timings["plain"])
+        lines += [
+            f"cisc:zonalstatistics through Processing, masked, {self.sizes['many']} county-like zones in EPSG:4326 "
+            f"({result['vertices']:,} vertices; edges every 1 km at most), on cisc_2020; the variants interleaved "
+            "run by run in one QGIS process. Densification added "
+            f"{result.get('inserted', 0):,} vertices (a tenth of a pixel: 3 m).",
+            "",
+            "| variant | median s | best s | runs (s) | x plain |",
+            "| --- | ---: | ---: | --- | ---: |",
+        ]
+        for key, runs in timings.items():
+            median = statistics.median(runs)
+            lines.append(f"| {LABELS.get(key, key)} | {_s(median)} | {_s(min(runs))} | "
+                         f"{', '.join(_s(r) for r in runs)} | {median / plain:.2f} |")
+        lines += ["", "| target | measured | bound | |", "| --- | --- | --- | --- |"]
+        for label, key in (("densified edges / plain", "densified"),
+                           ("ZONES_OFFSET=1 / plain", "offset"),
+                           ("ZONES_OFFSET=1 + densified edges / plain", "offset_densified")):
+            ratio = statistics.median(timings[key]) / plain
+            best = min(timings[key]) / plain_best
+            paired = statistics.median(a / b for a, b in zip(timings[key], timings["plain"]))
+            lines.append(f"| {label} | {ratio:.2f}x (best runs: {best:.2f}x; run by run: {paired:.2f}x) | <= 1.2x "
+                         f"| {_mark(ratio <= 1.2)} |")
+        if result.get("offset_log"):
+            lines += ["", f"Log of the GCJ-02 run: {result['offset_log']}"]
+        return lines
 
     # -- checks -------------------------------------------------------------------------
     def best(self, key):
@@ -224,6 +308,9 @@ class Bench:
         speed("engine zonal (masked) vs exactextract", "exactextract", "zonal", 10)
         cost("engine change (2 rasters, 2 masks) / engine zonal", "change", "zonal", 2.5)
         cost(f"engine zonal {self.sizes['many']} zones / {self.sizes['zones']} zones", "zonal_many", "zonal", 2)
+        cancel = self.seconds("changemap_cancel")
+        out.append(("cisc:changemap cancel -> return", "n/a" if cancel is None else f"{cancel:.2f} s", "< 1 s",
+                    None if cancel is None else cancel < 1.0))
         small = (self.rows.get("zonal") or {}).get("peak_rss_mb")
         large = (self.rows.get("zonal_big") or {}).get("peak_rss_mb")
         if small and large:
@@ -379,6 +466,7 @@ def write_report(bench: Bench, path: str, machine: dict) -> str:
     if first and again:
         lines += ["", f"Drift: the masked engine zonal run took {_s(first)} s at the start and {_s(again)} s "
                   f"at the end ({(again / first - 1) * 100:+.0f} %); on a shared machine the other rows drift alike."]
+    lines += bench.offset_section()
     lines += ["", bench.agreement(), ""]
     lines += [
         "Pixel rules: the cisc engine, cisc:zonalstatistics, native:zonalhistogram and rasterstats (all_touched=False) "

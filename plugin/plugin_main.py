@@ -123,8 +123,9 @@ class CiscPlugin:
 
     def unload(self):
         self._unregister_toolbox_actions()
+        self._stop_layer_tasks()
         if self.dock is not None:
-            self.dock.cancel_running_task()
+            self.dock.shutdown()  # its run, save dialogs and results window end here
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
@@ -148,6 +149,22 @@ class CiscPlugin:
             self.provider = None
         detach_message_log()
         remove_translator()
+
+    @staticmethod
+    def _stop_layer_tasks():
+        """Close the Add-layers dialogs and cancel their tasks (downloads, Zenodo probes): no
+        dialog or callback of the plugin outlives its unload."""
+        import sys
+
+        dialogs = sys.modules.get(f"{__package__}.gui.add_layers_dialog")
+        if dialogs is not None:
+            dialogs.close_all()
+        download = sys.modules.get(f"{__package__}.layers.download")
+        if download is not None:
+            download.cancel_running_tasks()
+        file_dialogs = sys.modules.get(f"{__package__}.gui.file_dialogs")
+        if file_dialogs is not None:
+            file_dialogs.close_all()
 
     # -- Actions ------------------------------------------------------------
     def show_add_layers_dialog(self):

@@ -4,7 +4,8 @@
   support (206 + Content-Range; several ranges answered as multipart/byteranges);
 - GET /api/records/<id>: a record JSON (files[]: key, size, checksum "md5:<hex>", links.self);
 - switches: answer 429 (Retry-After) to the next N file requests, drop the connection after
-  N bytes of a body, serve wrong bytes for some keys, break the API, override API checksums;
+  N bytes of a body, serve wrong bytes for some keys, break the API, override API checksums,
+  stall (accept the connection, then answer nothing until released: a hung server);
 - every request is logged (method, path, Range, User-Agent, status).
 
 Binds 127.0.0.1 on a random port; nothing else is ever contacted.
@@ -24,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 RECORD_ID = 15004180
 _RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+STALLED = 0  # the logged status of a request that got no answer
 
 
 @dataclass
@@ -48,11 +50,18 @@ class ServerState:
     api_md5_override: Dict[str, str] = field(default_factory=dict)
     hidden_keys: Set[str] = field(default_factory=set)  # not listed by the API and 404
     chunk_delay: float = 0.0  # seconds between 4 kB pieces of a body (slow server, for cancel tests)
+    stall_files: bool = False  # file requests get no answer at all...
+    stall_api: bool = False  # ...nor do record API requests...
+    stall_seconds: float = 60.0  # ...for this long, or until reset()/stop(); then the connection is closed
+    release: threading.Event = field(default_factory=threading.Event)
     requests: List[LoggedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def file_requests(self) -> List[LoggedRequest]:
         return [r for r in self.requests if "/files/" in r.path]
+
+    def stalled_requests(self) -> List[LoggedRequest]:
+        return [r for r in self.requests if r.status == STALLED]
 
 
 def md5_of(path: str) -> str:
@@ -102,11 +111,28 @@ class _Handler(BaseHTTPRequestHandler):
         api = f"/api/records/{state.record_id}"
         files_prefix = f"/records/{state.record_id}/files/"
         if path.rstrip("/") == api:
+            if state.stall_api:
+                return self._stall()
             return self._api()
         if path.startswith(files_prefix):
+            if state.stall_files:
+                return self._stall()
             key = path[len(files_prefix) :]
             return self._file(key)
         return self._simple(404, b"not found")
+
+    def _stall(self):
+        """A hung server: the request was received, no byte of an answer ever comes."""
+        release = self.state.release
+        self._log(STALLED)
+        release.wait(self.state.stall_seconds)
+        self.close_connection = True
+        try:
+            import socket
+
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     # -- record API ------------------------------------------------------------
     def _api(self):
@@ -257,6 +283,7 @@ class RangeServer:
         return self
 
     def stop(self) -> None:
+        self.state.release.set()  # stalled requests end now
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
@@ -277,4 +304,9 @@ class RangeServer:
             self.state.api_md5_override = {}
             self.state.hidden_keys = set()
             self.state.chunk_delay = 0.0
+            self.state.stall_files = False
+            self.state.stall_api = False
+            self.state.stall_seconds = 60.0
+            self.state.release.set()  # stalled requests end now
+            self.state.release = threading.Event()
             self.state.requests.clear()

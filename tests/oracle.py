@@ -129,7 +129,7 @@ def oracle_zonal(raster_path, zones, mask_path=None):
 
 
 def oracle_change(from_path, to_path, zones, from_mask=None, to_mask=None):
-    """Per zone: pixels valid in both years and the 4 x 4 transition counts."""
+    """Per zone: total pixel centres, pixels valid in both years and the 4 x 4 transition counts."""
     dataset = gdal.Open(from_path)
     wkt = dataset.GetProjection()
     geometries = _as_geometries(zones)
@@ -143,13 +143,14 @@ def oracle_change(from_path, to_path, zones, from_mask=None, to_mask=None):
     valid = valid_before & valid_after & first_extent
     results = []
     for geometry in geometries:
-        inside = _rasterize_one(geometry, gt, width, height, wkt) & valid
+        zone = _rasterize_one(geometry, gt, width, height, wkt)
+        inside = zone & valid
         matrix = np.zeros((4, 4), dtype=np.int64)
         for a in PIXEL_CODES:
             from_a = inside & (before == a)
             for b in PIXEL_CODES:
                 matrix[a, b] = np.count_nonzero(from_a & (after == b))
-        results.append({"valid": int(inside.sum()), "matrix": matrix})
+        results.append({"total": int(zone.sum()), "valid": int(inside.sum()), "matrix": matrix})
     return results
 
 
@@ -178,8 +179,12 @@ def expected_zonal_row(result, pixel_km2):
 
 
 def expected_change_row(result, pixel_km2):
-    matrix = result["matrix"]
-    row = {"valid_km2": result["valid"] * pixel_km2}
+    matrix, total, valid = result["matrix"], result["total"], result["valid"]
+    row = {
+        "valid_km2": valid * pixel_km2,
+        "invalid_km2": (total - valid) * pixel_km2,
+        "valid_pct": None if total == 0 else 100.0 * valid / total,
+    }
     for a in PIXEL_CODES:
         for b in PIXEL_CODES:
             row[f"t{a}{b}_km2"] = int(matrix[a, b]) * pixel_km2

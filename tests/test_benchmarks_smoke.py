@@ -92,3 +92,15 @@ def test_counts_agree(report):
     match = re.search(r"exactextract \(coverage-weighted\) max \|diff\| ([\d.]+) px \(([\d.]+) % of that zone", line)
     if match:  # boundary pixels weighted by coverage: close, not equal
         assert float(match.group(2)) < 1.0
+
+
+def test_offset_and_densification_rows(report):
+    assert "## Zones from web maps (ZONES_OFFSET) and exact edge reprojection" in report
+    for label in ("zones in EPSG:4326, vertex by vertex (before)", "zones in EPSG:4326, edges densified (default)",
+                  "GCJ-02 zones, ZONES_OFFSET=1, vertex by vertex", "GCJ-02 zones, ZONES_OFFSET=1, edges densified"):
+        cells = _row(report, label)
+        assert float(cells[1]) > 0 and float(cells[4]) > 0
+    for label in ("densified edges / plain", "ZONES_OFFSET=1 / plain", "ZONES_OFFSET=1 + densified edges / plain"):
+        cells = _row(report, label)
+        assert re.fullmatch(r"[\d.]+x \(best runs: [\d.]+x; run by run: [\d.]+x\)", cells[1]) and cells[2] == "<= 1.2x"
+    assert re.search(r"Log of the GCJ-02 run: ZONES_OFFSET GCJ-02: .* (\d+) of \1 moved", report)

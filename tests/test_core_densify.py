@@ -174,3 +174,25 @@ def test_map_many_wkb_xy_calls_once_and_keeps_none():
     assert ogr.CreateGeometryFromWkb(out[2]).ExportToWkt() == "LINESTRING (-1 0,4 5)"
     with pytest.raises(ValueError):
         map_wkb_xy(b"\x01\x02\x00\x00\x00\xff", shift)
+
+
+def test_polygon_blocks_rewrite_in_place_and_normalise_other_encodings():
+    from cisc_impervious.plugin.core.densify import polygon_wkb_blocks
+
+    multi = ogr.CreateGeometryFromWkt(
+        "MULTIPOLYGON (((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 4, 4 4, 2 2)), ((20 20, 30 20, 25 28, 20 20)))"
+    )
+    wkb = bytes(multi.ExportToIsoWkb(ogr.wkbNDR))
+    blocks = polygon_wkb_blocks(wkb)
+    assert blocks.wkb == wkb and blocks.counts == [5, 4, 4] and blocks.part_rings == [2, 1]
+    xy = np.concatenate(blocks.ring_arrays())
+    assert xy.tolist() == [list(p[:2]) for p in _points(multi)]
+    moved = ogr.CreateGeometryFromWkb(blocks.with_coordinates(xy * 2.0 + 1.0))
+    assert [p[:2] for p in _points(moved)] == [(2 * x + 1.0, 2 * y + 1.0) for x, y, _, _ in _points(multi)]
+    # big-endian with Z: rewritten as little-endian 2-D first
+    z_polygon = ogr.CreateGeometryFromWkt("POLYGON Z ((0 0 1, 4 0 1, 4 4 1, 0 0 1))")
+    blocks = polygon_wkb_blocks(bytes(z_polygon.ExportToIsoWkb(ogr.wkbXDR)))
+    assert blocks.wkb[0] == 1 and blocks.counts == [4]
+    assert ogr.CreateGeometryFromWkb(blocks.wkb).ExportToWkt() == "POLYGON ((0 0,4 0,4 4,0 0))"
+    assert polygon_wkb_blocks(bytes(ogr.CreateGeometryFromWkt("LINESTRING (0 0, 1 1)").ExportToIsoWkb())) is None
+    assert polygon_wkb_blocks(bytes(ogr.CreateGeometryFromWkt("POLYGON EMPTY").ExportToIsoWkb())).vertex_count == 0

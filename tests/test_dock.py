@@ -400,7 +400,7 @@ class _SlowProvider(QgsProcessingProvider):
 
 @pytest.fixture()
 def slow_algorithm(monkeypatch, qgis_processing):
-    from cisc_impervious.plugin.gui import dock as dock_module
+    from cisc_impervious.plugin.gui import run_request as dock_module
 
     provider = _SlowProvider()
     QgsApplication.processingRegistry().addProvider(provider)

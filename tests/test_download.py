@@ -230,3 +230,72 @@ def test_a_stalled_server_times_out_and_keeps_the_part(qgis_app, server, sample,
     assert len(outcome.errors) == 1 and not outcome.cancelled
     assert outcome.errors[0].startswith("cisc_2022.tif:") and "timed out" in outcome.errors[0]
     assert "cisc_2022.tif.part" in outcome.errors[0] and (tmp_path / "cisc_2022.tif.part").stat().st_size == 4096
+
+
+def _mount_small_tmpfs(folder, size="256k"):
+    """Mount a tmpfs of `size` on folder; pytest.skip (with the reason) when that is not possible."""
+    import subprocess
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("a full disk is simulated with a small tmpfs, and mounting one needs root")
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a tmpfs to simulate a full disk ({exc})")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to simulate a full disk ({(done.stderr or done.stdout).strip()})")
+
+
+def _unmount(folder):
+    import subprocess
+
+    if subprocess.run(["umount", str(folder)], capture_output=True, timeout=30).returncode != 0:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=30)
+
+
+def test_full_disk_with_unknown_sizes_keeps_the_part(qgis_app, tmp_path):
+    """Record API down: sizes unknown, so no free-space check beforehand; the disk fills up
+    while writing. The task ends with a message (no crash, no md5 verdict) and keeps the .part."""
+    from tests.http_range_server import RangeServer
+
+    record = tmp_path / "record"
+    record.mkdir()
+    content = os.urandom(1_000_000)  # four times the disk below
+    (record / "cisc_2020.tif").write_bytes(content)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    _mount_small_tmpfs(disk, "256k")
+    try:
+        with RangeServer(str(record)) as fake:
+            fake.state.api_status = 500  # sizes unknown: the download cannot know it will not fit
+            folder = disk / "downloads"
+            task = DownloadTask([("cisc", 2020)], str(folder), base_url=fake.base_url, user_agent="cisc-test",
+                                max_attempts=3, retry_delay=0.05)
+            outcome = run_task(task, timeout=30)
+            part = folder / "cisc_2020.tif.part"
+            assert not outcome.checksums_from_api and not outcome.cancelled
+            assert len(outcome.errors) == 1, outcome.errors
+            message = outcome.errors[0]
+            assert message.startswith(f"{part}: the disk is full (No space left on device)")
+            assert "is kept" in message and "resume" in message
+            assert "md5" not in message  # never taken for a corrupt file
+            assert outcome.files == {}
+            assert sorted(os.listdir(folder)) == ["cisc_2020.tif.part"]  # no final name, no .md5-mismatch
+            kept = part.stat().st_size
+            assert 100_000 < kept <= 256 * 1024
+            assert part.read_bytes() == content[:kept]  # what was written is right
+            # not retried against a full disk: one GET
+            assert len([r for r in fake.state.file_requests() if r.method == "GET"]) == 1
+            # space freed (the part moved to a roomy disk) and the API back: the download resumes
+            roomy = tmp_path / "roomy"
+            roomy.mkdir()
+            (roomy / "cisc_2020.tif.part").write_bytes(part.read_bytes())
+            fake.reset()
+            again = run_task(DownloadTask([("cisc", 2020)], str(roomy), base_url=fake.base_url,
+                                          user_agent="cisc-test", max_attempts=1))
+            assert again.errors == []
+            assert [r.range for r in fake.state.file_requests() if r.method == "GET"] == [f"bytes={kept}-"]
+            assert (roomy / "cisc_2020.tif").read_bytes() == content
+    finally:
+        _unmount(disk)

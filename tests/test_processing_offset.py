@@ -534,3 +534,46 @@ def test_zone_parameter_is_in_every_zone_algorithm(provider):
     algorithm = registry.algorithmById("cisc:webmapoffset")
     assert {p.name() for p in algorithm.parameterDefinitions()} == {"ZONES", "DIRECTION", "OUTPUT"}
     assert algorithm.group() and "GCJ-02" in algorithm.shortHelpString()
+
+
+def test_pipeline_gives_qgis_own_vertices_and_isolates_failing_zones(provider):
+    """Zones that need no new vertex come out exactly as QgsGeometry.transform() gives them; a
+    zone the transformation fails on gets no geometry, the others are unaffected."""
+    from qgis.core import QgsCoordinateTransformContext
+
+    from cisc_impervious.plugin.processing.base import geometry_wkb
+    from cisc_impervious.plugin.processing.zone_geometry import ZonePipeline
+
+    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4490"),
+                                       QgsCoordinateReferenceSystem.fromWkt(df.CHINA_ALBERS_WKT),
+                                       QgsCoordinateTransformContext())
+    lon = 116.0 + 0.002 * np.arange(50)
+    ring = [(x, 31.0) for x in lon] + [(lon[-1], 31.1), (116.0, 31.1), (116.0, 31.0)]
+    zone = QgsGeometry.fromWkt("POLYGON ((" + ", ".join(f"{x!r} {y!r}" for x, y in ring) + "))")
+    z_zone = ogr.CreateGeometryFromWkt("POLYGON Z ((117 32 5, 117.01 32 5, 117.01 32.01 5, 117 32 5))")
+    polar = QgsGeometry.fromWkt("POLYGON ((116 80, 116.01 80, 116.01 80.01, 116 80))")
+
+    def expected(geometry):
+        copy = QgsGeometry(geometry)
+        copy.transform(transform)
+        return np.frombuffer(geometry_wkb(copy), dtype="<f8", offset=13)
+
+    pipeline = ZonePipeline(transform, tolerance=3.0)
+    real_points = pipeline._points
+
+    def failing_north_of_70(x, y):  # stands in for a point PROJ cannot transform
+        tx, ty = real_points(x, y)
+        ty = np.where(np.asarray(y) > 70, np.inf, ty)
+        return tx, ty
+
+    pipeline._points = failing_north_of_70
+    pipeline.add(0, bytes(zone.asWkb()))
+    pipeline.add(1, bytes(polar.asWkb()))
+    pipeline.add(2, bytes(z_zone.ExportToIsoWkb(ogr.wkbXDR)))
+    pipeline.add(3, None)
+    out = pipeline.finish()
+    assert pipeline.untransformable == 1 and out[1] is None and out[3] is None
+    assert pipeline.inserted == 0
+    assert np.array_equal(np.frombuffer(out[0], dtype="<f8", offset=13), expected(zone))
+    z_expected = QgsGeometry.fromWkt("POLYGON ((117 32, 117.01 32, 117.01 32.01, 117 32))")
+    assert np.array_equal(np.frombuffer(out[2], dtype="<f8", offset=13), expected(z_expected))

@@ -148,13 +148,25 @@ def main(argv=None) -> int:
         window.setCentralWidget(canvas)
         iface = _Iface(window, canvas)
 
-        from cisc_impervious.plugin.gui.dock import StatisticsDock
+        from qgis.PyQt.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem
 
+        from cisc_impervious.plugin.gui.dock import StatisticsDock
+        from cisc_impervious.plugin.toolbelt.settings import update_settings
+
+        # the default layout, as a new user gets it: nothing remembered, no forced splitter
+        update_settings(dock_splitter="", dock_results_window=False, dock_results_geometry="")
+        layers_panel = QDockWidget("Layers" if suffix == "en" else "图层", window)
+        tree = QTreeWidget()
+        tree.setHeaderHidden(True)
+        for layer in (zones, *rasters.values()):
+            QTreeWidgetItem(tree, [layer.name()])
+        layers_panel.setWidget(tree)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, layers_panel)
         dock = StatisticsDock(iface, window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        window.resize(1480, 960)
+        window.resize(1366, 768)
         window.show()
-        window.resizeDocks([dock], [640], Qt.Orientation.Horizontal)
+        _settle(app, 0.3)
         dock.zonesLayerCombo.setLayer(zones)
         dock.nameFieldCombo.setField("name")
         dock.set_analysis("change")
@@ -162,41 +174,51 @@ def main(argv=None) -> int:
         dock.addLayerCheck.setChecked(True)
         dock.joinCheck.setChecked(False)
         dock.thresholdSpin.setValue(60)
+        path = out / f"dock_inputs_{suffix}.png"
+        window.grab().save(str(path))
+        written.append(path)
         finished = []
         dock.runFinished.connect(lambda ok, msg: finished.append((ok, msg)))  # noqa: B023 (used within the iteration)
         if not dock.run() or not _wait(app, lambda: bool(finished), 300) or not finished[0][0]:  # noqa: B023
             print("the run failed:", dock.message(), file=sys.stderr)
             os._exit(1)  # skip QGIS's teardown with a half-built window
-        canvas.setLayers([zones, rasters[("cisc", 2022)]])
+        canvas.setLayers([layer for layer in project.layerTreeRoot().layerOrder()
+                          if layer.customProperty(PROP_KIND) != "mask"])
         canvas.zoomToFullExtent()
         canvas.refresh()
         _wait(app, lambda: not canvas.isDrawing(), 30)  # noqa: B023
         dock.tabWidget.setCurrentIndex(0)
-        dock.resultsView.sortByColumn(1 + [c.key for c in dock.result.columns].index("chg_gain_km2"),
-                                      Qt.SortOrder.DescendingOrder)
-        dock.splitter.setSizes([420, 520])
         _settle(app, 0.5)
         path = out / f"dock_results_{suffix}.png"
         window.grab().save(str(path))
         written.append(path)
 
         dock.tabWidget.setCurrentIndex(1)
-        dock.splitter.setSizes([140, 800])
         for kind in charts.CHART_KINDS:
             dock.set_chart_kind(kind)
             _settle(app, 0.4)
             path = out / f"dock_chart_{kind}_{suffix}.png"
             dock.grab().save(str(path))
             written.append(path)
-            figure = charts.make_figure(kind, dock.result, top_n=dock.topNSpin.value(), figsize=(8, 5.5))
+            figure = charts.make_figure(kind, dock.result, top_n=dock.topNSpin.value())
             written.append(charts.save_png(figure, out / f"chart_{kind}_{suffix}.png", dpi=110))
 
+        # the results in their own window, enlarged
+        dock.windowButton.setChecked(True)
+        dock.results_window.resize(1000, 680)
+        dock.set_chart_kind(charts.CHART_IMPERVIOUS)
+        _settle(app, 0.5)
+        path = out / f"results_window_{suffix}.png"
+        dock.results_window.grab().save(str(path))
+        written.append(path)
+        dock.windowButton.setChecked(False)
+
         dock.tabWidget.setCurrentIndex(2)
-        dock.splitter.setSizes([140, 800])
         _settle(app, 0.3)
         path = out / f"dock_about_{suffix}.png"
         dock.grab().save(str(path))
         written.append(path)
+        update_settings(dock_splitter="", dock_results_window=False, dock_results_geometry="")
 
         dock.cancel_running_task()
         dock.disconnect_project()

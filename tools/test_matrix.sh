@@ -13,7 +13,8 @@
 #   1. the chroot base ${CISC_MATRIX_DIR}/<target> is built with `debootstrap --variant=minbase`
 #      when absent (or with --fresh), reused otherwise;
 #   2. apt sources (and, for backports, the pin), the host's extra CA certificates, resolv.conf;
-#   3. a fresh `git clone` of this checkout's HEAD (committed state only) into /root/src;
+#   3. a fresh `git clone` of this checkout's HEAD (committed state only; or CISC_MATRIX_REF) into
+#      /root/src;
 #   4. /proc, /sys, /dev, /dev/pts bound in (a private tmpfs on /dev/shm); they are always
 #      unmounted again, on success, failure, timeout, Ctrl-C or TERM;
 #   5. under a memory cap (cgroup v1 or v2, else prlimit --as) and a time limit, inside a clean
@@ -29,6 +30,7 @@
 #   CISC_MATRIX_TIMEOUT        time limit of `make test`                (60m; timeout(1) syntax)
 #   CISC_MATRIX_SETUP_TIMEOUT  time limit of apt upgrade / make setup   (60m)
 #   CISC_MATRIX_PYTEST_ARGS    passed as PYTEST_ARGS to `make test`     (empty: the whole suite)
+#   CISC_MATRIX_REF            the commit to test                       (HEAD)
 #   CISC_MATRIX_FRESH=1        same as --fresh
 #   CISC_MATRIX_MIRROR         Debian mirror                            (http://deb.debian.org/debian)
 #   CISC_MATRIX_SECURITY_MIRROR                                  (http://deb.debian.org/debian-security)
@@ -43,6 +45,7 @@ MEMORY=${CISC_MATRIX_MEMORY:-8G}
 TEST_TIMEOUT=${CISC_MATRIX_TIMEOUT:-60m}
 SETUP_TIMEOUT=${CISC_MATRIX_SETUP_TIMEOUT:-60m}
 PYTEST_ARGS=${CISC_MATRIX_PYTEST_ARGS:-}
+REF=${CISC_MATRIX_REF:-HEAD}
 FRESH=${CISC_MATRIX_FRESH:-0}
 DEFAULT_MATRIX="bookworm trixie trixie-backports"
 SRC=/root/src                  # the clone, as seen inside the chroot
@@ -52,7 +55,14 @@ RESULTS=$MATRIX_DIR/results.tsv
 # The whole environment of everything run inside a chroot (used with `env -i`): the host's
 # PIP_* variables point at local wheel folders that do not exist there; pip uses PyPI directly,
 # checking certificates against the chroot's bundle (which includes the host's extra CAs).
+#
+# Every process this script starts carries CISC_MATRIX_RUN_ID (exported for debootstrap, and in
+# CHROOT_ENV): the cleanup only ever kills processes with this run's id, never someone else's
+# session in the same chroot.
+CISC_MATRIX_RUN_ID="test_matrix-$$-$(date +%s)"
+export CISC_MATRIX_RUN_ID
 CHROOT_ENV=(
+    CISC_MATRIX_RUN_ID="$CISC_MATRIX_RUN_ID"
     HOME=/root
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     LANG=C.UTF-8
@@ -62,7 +72,10 @@ CHROOT_ENV=(
 )
 
 # -- state used by the cleanup trap ------------------------------------------------------------
-CUR_ROOT=""      # chroot (or debootstrap target) whose mounts must go when we stop
+CUR_ROOT=""      # chroot (or debootstrap target) the current target works in
+CUR_BUILD=""     # a debootstrap target directory (<target>.new): everything below it is ours
+OUR_MOUNTS=()    # the mount points this script made, in mounting order
+OWNED_ROOT=""    # a chroot that had no mounts when we took it: all mounts below it are ours
 CUR_CG=""        # memory cgroup directory of the current target
 CHILD_PID=""     # the background subshell running the current limited command
 LIMIT_MODE=""    # cgroup-v1 | cgroup-v2 | prlimit
@@ -117,14 +130,17 @@ fmt_duration() {
     fi
 }
 
-# Refuses to delete anything that is not strictly inside MATRIX_DIR or that has mounts below.
+# Refuses to delete anything that is not strictly inside MATRIX_DIR or that has mounts below
+# it (someone may be using that chroot). Only a half-built <target>.new, which nobody but this
+# script uses, is unmounted first (debootstrap's own mounts after a killed run).
 safe_rm() {
     local path=$1
     [[ -n $path && $path == "$MATRIX_DIR"/?* && $path != *..* ]] || die "refusing to remove '$path'"
     [[ -e $path ]] || return 0
-    unmount_all_under "$path"
+    [[ $path == *.new ]] && unmount_all_under "$path"
     if [[ -n $(mounts_under "$path") ]]; then
-        die "refusing to remove '$path': still mounted below it"
+        echo "test_matrix: refusing to remove '$path': mounted below it (in use?)" >&2
+        return 1
     fi
     rm -rf --one-file-system -- "$path"
 }
@@ -155,15 +171,34 @@ unmount_all_under() {
     fi
 }
 
-# PIDs of processes whose root directory is the chroot (or below it).
+# PIDs of this run's processes (CISC_MATRIX_RUN_ID in their environment) whose root directory
+# is the chroot or below it.
 chroot_pids() {
     local root=$1 p r
     for p in /proc/[0-9]*; do
         r=$(readlink "$p/root" 2>/dev/null) || continue
-        if [[ $r == "$root" || $r == "$root"/* ]]; then
+        if [[ $r == "$root" || $r == "$root"/* ]] &&
+            grep -qzx "CISC_MATRIX_RUN_ID=$CISC_MATRIX_RUN_ID" "$p/environ" 2>/dev/null; then
             echo "${p#/proc/}"
         fi
     done
+}
+
+# Unmounts the mounts this script made, last first (lazily when busy); OUR_MOUNTS keeps only
+# those that could not be unmounted.
+unmount_ours() {
+    local i mp
+    local -a left=()
+    for ((i = ${#OUR_MOUNTS[@]} - 1; i >= 0; i--)); do
+        mp=${OUR_MOUNTS[i]}
+        if awk -v p="$mp" '$5 == p { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+            if ! umount "$mp" 2>/dev/null && ! umount -l "$mp" 2>/dev/null; then
+                echo "test_matrix: warning: cannot unmount $mp" >&2
+                left=("$mp" "${left[@]}")
+            fi
+        fi
+    done
+    OUR_MOUNTS=("${left[@]}")
 }
 
 # True when a process exists and is not a zombie (a killed child we have not reaped yet).
@@ -225,12 +260,27 @@ remove_cgroup() {
 cleanup_target() {
     kill_target_processes || true
     CHILD_PID=""
-    if [[ -n $CUR_ROOT ]]; then
-        unmount_all_under "$CUR_ROOT" || true
+    # Mounts made inside the chroot by the processes we ran (a test mounting a small tmpfs,
+    # say) would otherwise outlive the run: below a chroot we took unmounted, all are ours.
+    if [[ -n $OWNED_ROOT ]]; then
+        local extra
+        extra=$(mounts_under "$OWNED_ROOT" | grep -vxF -f <(printf '%s\n' "${OUR_MOUNTS[@]}") | tr '\n' ' ' || true)
+        if [[ -n $extra ]]; then
+            echo "test_matrix: warning: the run left mounts inside the chroot, unmounting: $extra" >&2
+            echo "== warning: the run left mounts inside the chroot: $extra" >>"$LOG" 2>/dev/null || true
+        fi
+        unmount_all_under "$OWNED_ROOT" || true
+        mapfile -t OUR_MOUNTS < <(mounts_under "$OWNED_ROOT")   # whatever could not be unmounted
+        OWNED_ROOT=""
+    fi
+    unmount_ours || true
+    if [[ -n $CUR_BUILD ]]; then
+        unmount_all_under "$CUR_BUILD" || true
     fi
     remove_cgroup "$CUR_CG" || true
     CUR_CG=""
     CUR_ROOT=""
+    CUR_BUILD=""
     if [[ -n $TARGET_LOCK_FD ]]; then
         exec {TARGET_LOCK_FD}>&- || true
         TARGET_LOCK_FD=""
@@ -239,14 +289,18 @@ cleanup_target() {
 
 on_exit() {
     local rc=$?
-    trap - EXIT INT TERM HUP
+    trap - EXIT
+    trap '' INT TERM HUP
     cleanup_target
     exit "$rc"
 }
 
 on_signal() {
     local sig=$1
-    trap - EXIT INT TERM HUP
+    # Ignore further signals while cleaning up. (Careful in here: a shell function run in
+    # $(...) must not use `return`; bash 5.2 then kills the shell from within a trap.)
+    trap - EXIT
+    trap '' INT TERM HUP
     log "interrupted by SIG$sig, cleaning up"
     if [[ -n $CUR_TARGET ]]; then
         R_STATUS=FAIL
@@ -295,16 +349,19 @@ ensure_base() {
     local target=$1 suite=$2 root=$MATRIX_DIR/$1
     if [[ $FRESH == 1 ]]; then
         log "--fresh: removing $root"
-        safe_rm "$root"
+        safe_rm "$root" || return 1
     fi
     if [[ -f $root/$BASE_STAMP ]]; then
         log "reusing base $root ($(head -n1 "$root/$BASE_STAMP"))"
         return 0
     fi
-    [[ -e $root ]] && log "incomplete base $root: rebuilding" && safe_rm "$root"
+    if [[ -e $root ]]; then
+        log "incomplete base $root: rebuilding"
+        safe_rm "$root" || return 1
+    fi
     local new=$root.new t0=$SECONDS
-    safe_rm "$new"
-    CUR_ROOT=$new   # debootstrap mounts /proc etc. itself; the trap cleans up after it too
+    safe_rm "$new" || return 1
+    CUR_ROOT=$new CUR_BUILD=$new   # debootstrap mounts /proc itself; the trap cleans up after it
     log "debootstrap --variant=minbase $suite into $new"
     # In the background and waited for, like run_limited, so that a signal is handled at once.
     debootstrap --variant=minbase --include=make,git,ca-certificates \
@@ -317,7 +374,7 @@ ensure_base() {
     unmount_all_under "$new"
     echo "$suite minbase, built $(date -u +%Y-%m-%dT%H:%M:%SZ) from $MIRROR" >"$new/$BASE_STAMP"
     mv "$new" "$root"
-    CUR_ROOT=""
+    CUR_ROOT="" CUR_BUILD=""
     add_time "build $(fmt_duration $((SECONDS - t0)))"
     log "base built in $(fmt_duration $((SECONDS - t0)))"
 }
@@ -365,12 +422,12 @@ EOF
     chroot "$root" /usr/bin/env -i "${CHROOT_ENV[@]}" update-ca-certificates >>"$LOG" 2>&1
 }
 
-# A fresh clone of the host checkout's HEAD (committed state: no .venv, .hypothesis, stamps).
+# A fresh clone of the host checkout's HEAD, or of CISC_MATRIX_REF (committed state: no
+# .venv, .hypothesis, stamps or uncommitted edits).
 clone_source() {
-    local root=$1
-    R_COMMIT=$(git -C "$REPO" rev-parse --short=12 HEAD) || return 1
-    local sha
-    sha=$(git -C "$REPO" rev-parse HEAD)
+    local root=$1 sha
+    sha=$(git -C "$REPO" rev-parse --verify --quiet "$REF^{commit}") || return 1
+    R_COMMIT=${sha:0:12}
     rm -rf --one-file-system -- "${root:?}$SRC"
     git clone --quiet --no-hardlinks "$REPO" "$root$SRC" >>"$LOG" 2>&1 &&
         git -C "$root$SRC" checkout --quiet --detach "$sha" >>"$LOG" 2>&1 || return 1
@@ -378,16 +435,27 @@ clone_source() {
 }
 
 # Binds /proc, /sys, /dev and /dev/pts into the chroot, each made private so that nothing
-# mounted below them propagates back to the host; /dev/shm is a private tmpfs.
+# mounted below them propagates back to the host; /dev/shm is a private tmpfs. Refuses a chroot
+# that already has mounts (another session in it, or leftovers of a run killed with -9: then
+# `umount -R` them by hand once sure nobody uses them).
 mount_chroot() {
     local root=$1 d
     CUR_ROOT=$root
+    if [[ -n $(mounts_under "$root") ]]; then
+        echo "test_matrix: $root already has mounts (in use?):" >&2
+        mounts_under "$root" >&2
+        return 1
+    fi
+    OWNED_ROOT=$root
     for d in proc sys dev dev/pts; do
         mkdir -p "$root/$d"
-        mount --bind "/$d" "$root/$d" && mount --make-private "$root/$d" || return 1
+        mount --bind "/$d" "$root/$d" || return 1
+        OUR_MOUNTS+=("$root/$d")
+        mount --make-private "$root/$d" || return 1
     done
     mkdir -p "$root/dev/shm"
     mount -t tmpfs -o mode=1777,nosuid,nodev cisc-matrix-shm "$root/dev/shm" || return 1
+    OUR_MOUNTS+=("$root/dev/shm")
 }
 
 # -- the memory cap ---------------------------------------------------------------------------
@@ -441,22 +509,16 @@ setup_memory_limit() {
     log "memory cap $MEMORY ($LIMIT_MODE${CUR_CG:+ $CUR_CG})"
 }
 
-# Peak memory of the cgroup since the last reset (includes page cache), human readable.
+# Peak memory of the current cgroup (includes the page cache its processes filled), human readable.
+# (No `return` in here: it is used in $(...) from the signal trap, where bash mishandles one.)
 memory_peak() {
-    local f
+    local f peak="-"
     for f in memory.max_usage_in_bytes memory.peak; do
-        if [[ -n $CUR_CG && -r $CUR_CG/$f ]]; then
-            numfmt --to=iec --format='%.1f' "$(cat "$CUR_CG/$f")"
-            return
+        if [[ $peak == - && -n $CUR_CG && -r $CUR_CG/$f ]]; then
+            peak=$(numfmt --to=iec --format='%.1f' "$(cat "$CUR_CG/$f")")
         fi
     done
-    echo "-"
-}
-
-reset_memory_peak() {
-    if [[ -n $CUR_CG && -w $CUR_CG/memory.max_usage_in_bytes ]]; then
-        { echo 0 >"$CUR_CG/memory.max_usage_in_bytes"; } 2>/dev/null || true
-    fi
+    echo "$peak"
 }
 
 # Number of OOM kills in the cgroup so far.
@@ -529,11 +591,16 @@ run_target() {
     esac
     rm -f "$MATRIX_DIR/$target.prepared" "$MATRIX_DIR/$target.failed-tests"
     lock_target "$target" || { fail "chroot in use (a --shell session?)"; return 1; }
+    # Someone else's mounts in it: leave that chroot (and its /root/src) alone.
+    if [[ -n $(mounts_under "$root") ]]; then
+        fail "chroot in use: $root has mounts ($(mounts_under "$root" | tr '\n' ' '))"
+        return 1
+    fi
 
-    ensure_base "$target" "$suite" || { fail "debootstrap failed (see $target.log)"; return 1; }
+    ensure_base "$target" "$suite" || { fail "building the base failed (see $target.log)"; return 1; }
     configure_chroot "$root" "$suite" "$backports" || { fail "configuring the chroot failed"; return 1; }
-    clone_source "$root" || { fail "git clone failed"; return 1; }
-    mount_chroot "$root" || { fail "mounting /proc, /sys, /dev failed"; return 1; }
+    clone_source "$root" || { fail "git clone of $REF failed"; return 1; }
+    mount_chroot "$root" || { fail "mounting /proc, /sys, /dev failed (chroot in use?)"; return 1; }
     setup_memory_limit "$target"
 
     # Set-up: bring the chroot up to date (with the pin, for backports), then `make setup`
@@ -565,7 +632,10 @@ run_target() {
 
     # The tests.
     t=$SECONDS
-    reset_memory_peak
+    # A new cgroup (same cap) for the tests: their peak is then theirs alone, not the page cache
+    # apt and pip left charged to the set-up's.
+    remove_cgroup "$CUR_CG"
+    setup_memory_limit "$target"
     local -a make_args=(make -C "$SRC" test)
     [[ -n $PYTEST_ARGS ]] && make_args+=("PYTEST_ARGS=$PYTEST_ARGS")
     log "${make_args[*]} (time limit $TEST_TIMEOUT)"
@@ -687,8 +757,8 @@ main() {
         add_time "total $(fmt_duration $((SECONDS - t0)))"
         write_result
         log "done: $R_STATUS"
-        if [[ -n $(mounts_under "$MATRIX_DIR/$CUR_TARGET") ]]; then
-            echo "test_matrix: warning: mounts left under $MATRIX_DIR/$CUR_TARGET" >&2
+        if ((${#OUR_MOUNTS[@]})); then
+            echo "test_matrix: warning: mounts left: ${OUR_MOUNTS[*]}" >&2
             failed=1
         fi
     done

@@ -9,6 +9,7 @@ leaves no output behind.
 No Qt, no qgis: numpy and osgeo.gdal (reading through raster_io.RasterReader).
 """
 
+import contextlib
 import logging
 import math
 import os
@@ -20,17 +21,22 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .checks import check_cisc_raster, check_mask, require_same_grid
+from .checks import check_cisc_raster, check_mask, require_overlap, require_same_grid
 from .errors import CiscCancelled, CiscError
 from .feedback import EngineFeedback
 from .messages import CoreMessage
+from .outputs import GEOTIFF_EXTENSIONS, check_output_path, make_output_folder, write_error
 from .raster_io import GridInfo, RasterReader
+from .validity import YearRule, year_rule
 
 log = logging.getLogger("cisc_impervious.core.changemap")
 
 CHANGE_NODATA = 255
 OUTPUT_TILE = 512
-MAX_CLASS = 3
+# Written tiles leave GDAL's block cache every this many pixels (64 tiles of 512 x 512): the
+# cache never holds more unwritten output than that (bounded memory), and a cancel has little
+# left to compress when the output is dropped.
+FLUSH_PIXELS = 64 * OUTPUT_TILE * OUTPUT_TILE
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,12 @@ def extent_window(info: GridInfo, extent: Optional[Sequence[float]]) -> OutputWi
     if extent is None:
         return OutputWindow(0, 0, info.width, info.height)
     xmin, ymin, xmax, ymax = (float(v) for v in extent)
+    if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) or not (xmax > xmin and ymax > ymin):
+        raise CiscError(CoreMessage(
+            "The extent ({xmin}, {ymin}, {xmax}, {ymax}) has no area; choose an extent with a width and a "
+            "height, or leave it empty for the whole raster.",
+            xmin=f"{xmin:g}", ymin=f"{ymin:g}", xmax=f"{xmax:g}", ymax=f"{ymax:g}",
+        ))
     x0, dx, _, y0, _, dy = info.geotransform
     c0 = math.floor((xmin - x0) / dx + 1e-9)
     c1 = math.ceil((xmax - x0) / dx - 1e-9)
@@ -65,19 +77,21 @@ def extent_window(info: GridInfo, extent: Optional[Sequence[float]]) -> OutputWi
 
 class AtomicGeoTiff:
     """A tiled, DEFLATE-compressed single-band GeoTIFF written to a temporary file in the
-    output's folder and renamed into place by commit(); discard() removes the temporary file."""
+    output's folder and renamed into place by commit(); discard() removes the temporary file.
+
+    Every write, the flush and the close are checked (GDAL reports a failed write, e.g. a full
+    disk, as an error, not always as an exception), and the closed file is verified before it gets
+    the output's name: it must open with the expected size and every tile must lie inside the
+    file. A failure raises outputs.write_error (a full disk says so), removes the temporary file
+    and leaves an existing output untouched."""
 
     def __init__(self, path: str, width: int, height: int, geotransform, crs_wkt: str, gdal_type: int,
                  nodata: float, tile: int = OUTPUT_TILE, predictor: int = 2):
         from osgeo import gdal
 
         self.path = os.path.abspath(str(path))
-        folder = os.path.dirname(self.path) or "."
-        if not os.path.isdir(folder):
-            try:
-                os.makedirs(folder, exist_ok=True)
-            except OSError as exc:
-                raise CiscError(f"{self.path}: cannot create the output folder ({exc.strerror}).") from None
+        self.width, self.height, self.tile = int(width), int(height), int(tile)
+        folder = make_output_folder(self.path)
         base = os.path.basename(self.path)
         self.temp_path = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:8]}.part.tif")
         options = [
@@ -88,35 +102,75 @@ class AtomicGeoTiff:
             f"PREDICTOR={predictor}",
             "BIGTIFF=IF_SAFER",
         ]
+        self._dataset = self.band = None
+        gdal.ErrorReset()
         try:
             self._dataset = gdal.GetDriverByName("GTiff").Create(
-                self.temp_path, int(width), int(height), 1, gdal_type, options=options
+                self.temp_path, self.width, self.height, 1, gdal_type, options=options
             )
         except RuntimeError as exc:
-            raise CiscError(f"{self.path}: cannot be written ({str(exc).strip()}).") from None
+            self._fail(str(exc))
         if self._dataset is None:  # GDAL not raising exceptions: its mode is QGIS's, not ours
-            raise CiscError(f"{self.path}: cannot be written ({gdal.GetLastErrorMsg().strip()}).")
-        self._dataset.SetGeoTransform(tuple(geotransform))
-        if crs_wkt:
-            self._dataset.SetProjection(crs_wkt)
-        self.band = self._dataset.GetRasterBand(1)
-        self.band.SetNoDataValue(nodata)
+            self._fail(gdal.GetLastErrorMsg())
+        try:
+            self._dataset.SetGeoTransform(tuple(geotransform))
+            if crs_wkt:
+                self._dataset.SetProjection(crs_wkt)
+            self.band = self._dataset.GetRasterBand(1)
+            self.band.SetNoDataValue(nodata)
+        except RuntimeError as exc:
+            self._fail(str(exc))
+        self._check_errors()
+
+    def _fail(self, detail: str, error_number=None):
+        """Raise the write error of this output, its temporary file removed (looked at first, so
+        that a full disk is still full when write_error checks it)."""
+        error = write_error(self.path, detail, error_number)
+        self.discard()
+        raise error
+
+    def _check_errors(self):
+        """_fail when GDAL recorded an error since the last gdal.ErrorReset() (this thread)."""
+        from osgeo import gdal
+
+        if gdal.GetLastErrorType() >= gdal.CE_Failure:
+            self._fail(gdal.GetLastErrorMsg())
 
     def write(self, col: int, row: int, array: np.ndarray) -> None:
+        from osgeo import gdal
+
+        gdal.ErrorReset()
         try:
             failed = self.band.WriteArray(array, int(col), int(row)) != 0
         except RuntimeError as exc:
-            raise CiscError(f"{self.path}: write failed ({str(exc).strip()}).") from None
+            self._fail(str(exc))
         if failed:
-            from osgeo import gdal
-
-            raise CiscError(f"{self.path}: write failed ({gdal.GetLastErrorMsg().strip()}).")
+            self._fail(gdal.GetLastErrorMsg() or "write failed")
+        self._check_errors()
 
     def commit(self) -> str:
-        self.band.FlushCache()
+        from osgeo import gdal
+
+        gdal.ErrorReset()
+        try:
+            self.band.FlushCache()
+            self._dataset.FlushCache()
+        except RuntimeError as exc:
+            self._fail(str(exc))
+        self._check_errors()
         self.band = None
-        self._dataset.FlushCache()
-        self._dataset = None
+        dataset, self._dataset = self._dataset, None
+        try:
+            if hasattr(dataset, "Close"):  # GDAL >= 3.8 reports errors of the close
+                dataset.Close()
+            dataset = None  # older GDAL: the last reference closes the file, errors go to GDAL's state
+        except RuntimeError as exc:
+            dataset = None
+            self._fail(str(exc))
+        self._check_errors()
+        problem = self._verify()
+        if problem:
+            self._fail(problem)
         for suffix in ("", ".aux.xml"):
             target = self.path + suffix
             if suffix and os.path.exists(target):
@@ -124,16 +178,74 @@ class AtomicGeoTiff:
         try:
             os.replace(self.temp_path, self.path)
         except OSError as exc:
-            self.discard()
-            raise CiscError(f"{self.path}: cannot be written ({exc.strerror}).") from None
+            self._fail(exc.strerror or str(exc), exc.errno)
         aux = self.temp_path + ".aux.xml"
         if os.path.exists(aux):
             os.replace(aux, self.path + ".aux.xml")
         return self.path
 
+    def _verify(self) -> str:
+        """"" when the closed temporary file is a complete GeoTIFF of the expected size, else what
+        is wrong: it reopens with the expected size, every tile lies inside the file, and the first
+        and last tiles decode."""
+        from osgeo import gdal
+
+        try:
+            size = os.path.getsize(self.temp_path)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        gdal.ErrorReset()
+        try:
+            dataset = gdal.Open(self.temp_path)
+        except RuntimeError as exc:
+            return str(exc)
+        if dataset is None:
+            return gdal.GetLastErrorMsg() or "the written file cannot be opened"
+        try:
+            if (dataset.RasterXSize, dataset.RasterYSize, dataset.RasterCount) != (self.width, self.height, 1):
+                return "the written file does not have the expected size"
+            band = dataset.GetRasterBand(1)
+            tiles_x = -(-self.width // self.tile)
+            tiles_y = -(-self.height // self.tile)
+            for ty in range(tiles_y):
+                for tx in range(tiles_x):
+                    offset = band.GetMetadataItem(f"BLOCK_OFFSET_{tx}_{ty}", "TIFF")
+                    length = band.GetMetadataItem(f"BLOCK_SIZE_{tx}_{ty}", "TIFF")
+                    if not offset or not length or int(offset) + int(length) > size:
+                        return f"tile {tx}, {ty} is missing or cut short: the file is incomplete"
+            last = ((tiles_x - 1) * self.tile, (tiles_y - 1) * self.tile)
+            for col, row in ((0, 0), last):
+                width, height = min(self.tile, self.width - col), min(self.tile, self.height - row)
+                gdal.ErrorReset()
+                if band.ReadRaster(col, row, width, height) is None or gdal.GetLastErrorType() >= gdal.CE_Failure:
+                    return gdal.GetLastErrorMsg() or "a tile of the written file cannot be read"
+        except RuntimeError as exc:
+            return str(exc)
+        finally:
+            band = None
+            dataset = None
+        return ""
+
+    def flush_tiles(self) -> None:
+        """Write the tiles written so far to the file and drop them from GDAL's block cache."""
+        from osgeo import gdal
+
+        gdal.ErrorReset()
+        try:
+            self.band.FlushCache()
+        except RuntimeError as exc:
+            self._fail(str(exc))
+        self._check_errors()
+
     def discard(self) -> None:
+        """Drop the output. Closing the dataset still writes the tiles GDAL has cached (GDAL 3.6
+        cannot drop them unwritten), which flush_tiles() keeps to at most FLUSH_PIXELS."""
         self.band = None
-        self._dataset = None
+        dataset, self._dataset = self._dataset, None
+        if dataset is not None and hasattr(dataset, "Close"):  # GDAL >= 3.8: close errors are ours to ignore
+            with contextlib.suppress(RuntimeError):
+                dataset.Close()
+        dataset = None  # the file is being dropped: a failing close changes nothing
         for path in (self.temp_path, self.temp_path + ".aux.xml"):
             try:
                 os.remove(path)
@@ -155,11 +267,16 @@ def write_tiles(writer: AtomicGeoTiff, readers: "ThreadReaders", tasks: Sequence
     committed path and the sum of the counts. The output appears only once every tile is written:
     an error or a cancel discards it. The readers are closed either way."""
     total = [0]
+    unflushed = [0]
 
     def write(task, result):
         array, count = result
         writer.write(task[0], task[1], array)
         total[0] += count
+        unflushed[0] += array.size
+        if unflushed[0] >= FLUSH_PIXELS:
+            unflushed[0] = 0
+            writer.flush_tiles()
 
     try:
         run_tiles(tasks, compute, write, feedback, threads)
@@ -210,7 +327,11 @@ def run_tiles(tasks: Sequence, compute: Callable, write: Callable, feedback: Eng
 
 
 class ThreadReaders:
-    """One RasterReader per thread and raster (readers are not thread-safe)."""
+    """One RasterReader per thread and raster (readers are not thread-safe), reopened every
+    TASKS_PER_READER tasks: closing a dataset drops the blocks GDAL cached for it, so the input
+    blocks held in memory stay bounded (tasks x files x threads) whatever the raster's size."""
+
+    TASKS_PER_READER = 32
 
     def __init__(self, target: GridInfo, infos: Sequence[Optional[GridInfo]]):
         self._target = target
@@ -221,54 +342,29 @@ class ThreadReaders:
 
     def get(self) -> List[Optional[RasterReader]]:
         readers = getattr(self._local, "readers", None)
+        uses = getattr(self._local, "uses", 0)
+        if readers is not None and uses >= self.TASKS_PER_READER:
+            with self._lock:
+                self._all = [r for r in self._all if all(r is not own for own in readers)]
+            for reader in readers:
+                if reader is not None:
+                    reader.close()
+            readers = None
         if readers is None:
             readers = [RasterReader(info, self._target) if info is not None else None for info in self._infos]
             self._local.readers = readers
+            uses = 0
             with self._lock:
                 self._all.extend(r for r in readers if r is not None)
+        self._local.uses = uses + 1
         return readers
 
     def close(self):
         with self._lock:
             for reader in self._all:
-                try:
+                with contextlib.suppress(Exception):  # closing after an error: the error is what counts
                     reader.close()
-                except Exception:  # noqa: BLE001
-                    pass
             self._all = []
-
-
-def year_validity(values: np.ndarray, info: GridInfo, mask: Optional[np.ndarray], mask_info: Optional[GridInfo],
-                  other_values: str, outside: Optional[np.ndarray] = None) -> np.ndarray:
-    """Boolean array of valid pixels, by the engine's rule: value 0..3, mask present and non-zero
-    (and not the mask's nodata tag); a nodata tag above 3 is invalid, one in 0..3 is ignored.
-    With other_values="error", a value above 3 on a valid-mask pixel inside the raster that is
-    not the nodata tag raises CiscError naming the file. `outside`: pixels beyond the raster."""
-    valid = (values >= 0) & (values <= MAX_CLASS)
-    in_mask = None
-    if mask is not None:
-        in_mask = mask != 0
-        if mask_info is not None and mask_info.nodata is not None and mask_info.nodata != 0:
-            in_mask &= mask != mask_info.nodata
-        valid &= in_mask
-    if outside is not None:
-        valid &= ~outside
-    if other_values == "error":
-        other = values > MAX_CLASS
-        nodata = info.nodata
-        if nodata is not None and not math.isnan(nodata) and nodata > MAX_CLASS:
-            other &= values != nodata
-        if in_mask is not None:
-            other &= in_mask
-        if outside is not None:
-            other &= ~outside
-        if other.any():
-            bad = int(values[other][0])
-            raise CiscError(
-                f"{info.path}: holds the value {bad}, which is not a CISC class (0 bare/other, 1 impervious, "
-                "2 vegetation, 3 water). Is this a CISC raster? Use cisc_<year>.tif as published."
-            )
-    return valid
 
 
 def outside_raster(reader: RasterReader, col: int, row: int, width: int, height: int) -> Optional[np.ndarray]:
@@ -284,12 +380,12 @@ def outside_raster(reader: RasterReader, col: int, row: int, width: int, height:
     return ~(((rows >= 0) & (rows < info.height))[:, None] & ((cols >= 0) & (cols < info.width))[None, :])
 
 
-def valid_window(reader, mask_reader, mask_info, col, row, width, height, other_values):
-    """(values, valid) of a window of the target grid for one year."""
+def valid_window(reader, mask_reader, rule: YearRule, col, row, width, height):
+    """(values, valid) of a window of the target grid for one year, by validity.YearRule."""
     values = reader.read_window(col, row, width, height, fill=255)
     mask = mask_reader.read_window(col, row, width, height, fill=0) if mask_reader is not None else None
     outside = outside_raster(reader, col, row, width, height)
-    return values, year_validity(values, reader.info, mask, mask_info, other_values, outside)
+    return values, rule.valid(values, mask, outside)
 
 
 def write_change_map(
@@ -312,10 +408,13 @@ def write_change_map(
     from_info = check_cisc_raster(str(from_path))
     to_info = check_cisc_raster(str(to_path))
     require_same_grid(from_info, to_info)
+    require_overlap(from_info, to_info)
+    out_path = check_output_path(out_path, (from_path, to_path, from_mask, to_mask), GEOTIFF_EXTENSIONS)
     masks = [
         check_mask(str(mask_path), raster_info, feedback) if mask_path else None
         for mask_path, raster_info in ((from_mask, from_info), (to_mask, to_info))
     ]
+    rules = [year_rule(info, mask, feedback, other_values) for info, mask in zip((from_info, to_info), masks)]
     window = extent_window(from_info, extent)
     x0, dx, rx, y0, ry, dy = from_info.geotransform
     geotransform = (x0 + window.col * dx, dx, rx, y0 + window.row * dy, ry, dy)
@@ -330,8 +429,8 @@ def write_change_map(
         col, row, width, height = task
         src_col, src_row = col + window.col, row + window.row
         r_from, r_to, r_mask_from, r_mask_to = readers.get()
-        a, valid = valid_window(r_from, r_mask_from, masks[0], src_col, src_row, width, height, other_values)
-        b, valid_to = valid_window(r_to, r_mask_to, masks[1], src_col, src_row, width, height, other_values)
+        a, valid = valid_window(r_from, r_mask_from, rules[0], src_col, src_row, width, height)
+        b, valid_to = valid_window(r_to, r_mask_to, rules[1], src_col, src_row, width, height)
         valid &= valid_to
         out = np.full((height, width), CHANGE_NODATA, dtype=np.uint8)
         out[valid] = (a[valid].astype(np.uint8) * 10 + b[valid].astype(np.uint8))

@@ -16,8 +16,9 @@ departure is millimetres) comes out exactly as a vertex-by-vertex transformation
 The transform is any callable (x, y) -> (x', y') on float64 arrays: QGIS's coordinate
 transformation in Processing, pyproj or OSR elsewhere. Pure numpy, no Qt, no QGIS.
 
-Polygon WKB in and out: polygon_wkb_arrays() reads a Polygon / MultiPolygon's rings into flat
-arrays, polygon_wkb() writes them back (little-endian 2-D WKB).
+Polygon WKB in and out: polygon_wkb_blocks() finds where a Polygon / MultiPolygon keeps its rings'
+coordinates (read and rewritten in place, no rebuilding when no vertex is added);
+polygon_wkb_arrays() reads the rings into flat arrays, polygon_wkb() writes them (little-endian 2-D).
 """
 
 from __future__ import annotations
@@ -191,3 +192,82 @@ def polygon_wkb(x: np.ndarray, y: np.ndarray, ring_sizes: Sequence[int], part_ri
     if len(out) == 1:
         return out[0]
     return struct.pack("<BII", 1, 6, len(out)) + b"".join(out)
+
+
+class PolygonBlocks:
+    """A little-endian 2-D Polygon / MultiPolygon WKB and where its rings' coordinates are:
+    offsets (bytes) and counts (points) of every ring, rings per part."""
+
+    __slots__ = ("wkb", "offsets", "counts", "part_rings")
+
+    def __init__(self, wkb: bytes, offsets: List[int], counts: List[int], part_rings: List[int]):
+        self.wkb, self.offsets, self.counts, self.part_rings = wkb, offsets, counts, part_rings
+
+    @property
+    def vertex_count(self) -> int:
+        return sum(self.counts)
+
+    def ring_arrays(self) -> List[np.ndarray]:
+        """(n, 2) read-only views of the rings' coordinates."""
+        return [np.frombuffer(self.wkb, dtype="<f8", count=2 * n, offset=o).reshape(n, 2)
+                for o, n in zip(self.offsets, self.counts)]
+
+    def with_coordinates(self, xy: np.ndarray) -> bytes:
+        """The WKB with its vertices replaced by xy ((vertex_count, 2) float64, ring after ring)."""
+        out = bytearray(self.wkb)
+        data = np.ascontiguousarray(xy, dtype="<f8")
+        start = 0
+        for offset, count in zip(self.offsets, self.counts):
+            out[offset:offset + 16 * count] = data[start:start + count].tobytes()
+            start += count
+        return bytes(out)
+
+
+def _polygon_blocks_le2d(wkb: bytes, offset: int, offsets: List[int], counts: List[int]) -> Optional[int]:
+    """Ring blocks of the little-endian 2-D polygon at offset; the offset after it, or None."""
+    if wkb[offset] != 1 or struct.unpack_from("<I", wkb, offset + 1)[0] != 3:
+        return None
+    (rings,) = struct.unpack_from("<I", wkb, offset + 5)
+    offset += 9
+    for _ in range(rings):
+        (count,) = struct.unpack_from("<I", wkb, offset)
+        offsets.append(offset + 4)
+        counts.append(count)
+        offset += 4 + 16 * count
+    return offset
+
+
+def polygon_wkb_blocks(wkb) -> Optional[PolygonBlocks]:
+    """The ring blocks of a Polygon / MultiPolygon WKB; other encodings (big-endian, Z/M) are
+    rewritten as little-endian 2-D first (rings of fewer than 3 vertices dropped). None for
+    other geometries or unreadable WKB."""
+    wkb = bytes(wkb)
+    offsets: List[int] = []
+    counts: List[int] = []
+    try:
+        if len(wkb) >= 9 and wkb[0] == 1:
+            (code,) = struct.unpack_from("<I", wkb, 1)
+            end = None
+            if code == 3:
+                end = _polygon_blocks_le2d(wkb, 0, offsets, counts)
+                part_rings = [len(counts)]
+            elif code == 6:
+                (parts,) = struct.unpack_from("<I", wkb, 5)
+                end, part_rings = 9, []
+                for _ in range(parts):
+                    before = len(counts)
+                    end = _polygon_blocks_le2d(wkb, end, offsets, counts)
+                    if end is None:
+                        break
+                    part_rings.append(len(counts) - before)
+            if end is not None and end == len(wkb):
+                return PolygonBlocks(wkb, offsets, counts, part_rings)
+    except (struct.error, IndexError):
+        pass
+    arrays = polygon_wkb_arrays(wkb)
+    if arrays is None:
+        return None
+    if arrays.vertex_count == 0:
+        return PolygonBlocks(wkb, [], [], [])
+    normal = polygon_wkb(arrays.x, arrays.y, arrays.ring_sizes, arrays.part_rings)
+    return polygon_wkb_blocks(normal)

@@ -25,14 +25,22 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from .checks import check_cisc_raster, check_mask, find_valid_mask, linear_unit_metres, require_same_grid
+from .checks import (
+    check_cisc_raster,
+    check_mask,
+    find_valid_mask,
+    linear_unit_metres,
+    require_overlap,
+    require_same_grid,
+)
 from .dataset import CLASS_CODES, IMPERVIOUS
-from .errors import CiscCancelled, CiscError
+from .errors import CiscCancelled
 from .feedback import EngineFeedback
 from .fields import CHANGE_FIELDS, TRANSITION_FIELDS, ZONAL_FIELDS, class_area_field
 from .messages import CoreMessage
-from .raster_io import GridInfo, RasterReader, aligned_offset
+from .raster_io import GridInfo, RasterReader, aligned_offset, is_network_path
 from .rasterize import zone_runs
+from .validity import mask_invalid, mask_nodata_tag, nodata_tag, other_value_error, other_values
 
 __all__ = [
     "zonal_statistics",
@@ -49,6 +57,10 @@ MASK_FILL = 0  # beyond a mask's edge: invalid
 # for it, so the cache stays bounded (blocks x files x threads) whatever the raster's size.
 BLOCKS_PER_READER = 32
 BLOCKS_PER_WINDOW = 8
+# On cancel (or an error) the run waits this long for the strips being read, then returns: a
+# read blocked on a hung server (streaming) cannot be interrupted; its thread finishes it (the
+# streaming timeouts bound it) and closes its own readers.
+CANCEL_GRACE = 0.25
 OTHER_VALUE_MODES = ("invalid", "error")
 
 # A year's pixel code: its class 0..3, or 16 or more when invalid (INVALID is or-ed in).
@@ -82,7 +94,9 @@ _PACKING = {4: (16, _packed_luts(4, 16)), 16: (8, _packed_luts(16, 8))}
 class _Year:
     raster: GridInfo
     mask: Optional[GridInfo]
-    class_lut: np.ndarray  # raster value -> class 0..3 or INVALID, nodata tag folded in
+    class_lut: np.ndarray  # uint8 value -> class 0..3 or INVALID
+    nodata: Optional[float] = None  # the raster's nodata tag (validity.nodata_tag)
+    mask_nodata: Optional[float] = None  # the mask's (validity.mask_nodata_tag)
 
 
 # -- public API -------------------------------------------------------------------
@@ -97,10 +111,15 @@ def zonal_statistics(
     threads: Optional[int] = None,
     block_size: Optional[int] = None,
     other_values: str = "invalid",
+    zone_labels: Optional[Sequence] = None,
+    unmeasurable: Sequence[int] = (),
 ) -> List[dict]:
     """Class areas of valid pixels per zone; one dict per zone with the keys of ZONAL_FIELDS.
 
     zones: polygon geometries (WKB bytes or OGR geometries, None for none) in the raster's CRS.
+    A zone whose coordinates are not finite (or impossibly far), or listed in unmeasurable (its
+    index: e.g. a zone the caller could not transform), gets None everywhere and a warning naming
+    it (zone_labels[i], e.g. its feature id; else its position, from 1).
     """
     feedback = feedback or EngineFeedback()
     raster = check_cisc_raster(raster_path)
@@ -108,7 +127,8 @@ def zonal_statistics(
     run = _StatisticsRun([year], zones, 4, feedback, threads, block_size, other_values)
     counts, totals = run.execute()
     pixel_km2 = _pixel_km2(raster)
-    return [_zonal_row(counts[index], totals[index], pixel_km2) for index in range(len(totals))]
+    rows = [_zonal_row(counts[index], totals[index], pixel_km2) for index in range(len(totals))]
+    return _null_unmeasurable(rows, run.unmeasurable, unmeasurable, ZONAL_FIELDS, zone_labels, feedback)
 
 
 def change_statistics(
@@ -122,17 +142,22 @@ def change_statistics(
     threads: Optional[int] = None,
     block_size: Optional[int] = None,
     other_values: str = "invalid",
+    zone_labels: Optional[Sequence] = None,
+    unmeasurable: Sequence[int] = (),
 ) -> List[dict]:
-    """Transitions between two years per zone, over pixels valid in both; keys of CHANGE_FIELDS."""
+    """Transitions between two years per zone, over pixels valid in both; keys of CHANGE_FIELDS
+    (valid_pct and invalid_km2 over the zone's pixel centres, as in zonal_statistics)."""
     feedback = feedback or EngineFeedback()
     first = check_cisc_raster(from_path)
     second = check_cisc_raster(to_path)
     require_same_grid(first, second)
+    require_overlap(first, second)
     years = [_prepare_year(first, from_mask, feedback), _prepare_year(second, to_mask, feedback)]
     run = _StatisticsRun(years, zones, 16, feedback, threads, block_size, other_values)
     counts, totals = run.execute()
     pixel_km2 = _pixel_km2(first)
-    return [_change_row(counts[index], pixel_km2) for index in range(len(totals))]
+    rows = [_change_row(counts[index], totals[index], pixel_km2) for index in range(len(totals))]
+    return _null_unmeasurable(rows, run.unmeasurable, unmeasurable, CHANGE_FIELDS, zone_labels, feedback)
 
 
 def zone_pixel_counts(zones: Sequence, geotransform) -> np.ndarray:
@@ -165,12 +190,17 @@ def _zonal_row(class_counts: np.ndarray, total: int, pixel_km2: float) -> dict:
     return {name: row[name] for name in ZONAL_FIELDS}
 
 
-def _change_row(transition_counts: np.ndarray, pixel_km2: float) -> dict:
+def _change_row(transition_counts: np.ndarray, total: int, pixel_km2: float) -> dict:
     matrix = transition_counts.reshape(4, 4).astype(np.int64)
     imperv_from = int(matrix[IMPERVIOUS, :].sum())
     imperv_to = int(matrix[:, IMPERVIOUS].sum())
     stayed = int(matrix[IMPERVIOUS, IMPERVIOUS])
-    row = {"valid_km2": int(matrix.sum()) * pixel_km2}
+    valid = int(matrix.sum())
+    row = {
+        "valid_km2": valid * pixel_km2,
+        "invalid_km2": (int(total) - valid) * pixel_km2,
+        "valid_pct": _percent(valid, int(total)),
+    }
     for name, count in zip(TRANSITION_FIELDS, matrix.ravel()):
         row[name] = int(count) * pixel_km2
     row["imperv_from_km2"] = imperv_from * pixel_km2
@@ -182,26 +212,43 @@ def _change_row(transition_counts: np.ndarray, pixel_km2: float) -> dict:
     return {name: row[name] for name in CHANGE_FIELDS}
 
 
+MAX_NAMED_ZONES = 10
+
+
+def _null_unmeasurable(rows, found, given, fields, zone_labels, feedback):
+    """Rows of zones without a measurable geometry (found: rasterize.ZoneRuns.unmeasurable; given:
+    the caller's, e.g. zones it could not transform) become all None, with one warning naming them."""
+    unmeasurable = sorted({int(index) for index in found} | {int(index) for index in given if 0 <= index < len(rows)})
+    if not unmeasurable:
+        return rows
+    names = []
+    for index in unmeasurable:
+        rows[index] = {name: None for name in fields}
+        label = zone_labels[index] if zone_labels is not None and index < len(zone_labels) else index + 1
+        names.append(str(label))
+    shown = ", ".join(names[:MAX_NAMED_ZONES]) + (", ..." if len(names) > MAX_NAMED_ZONES else "")
+    feedback.warning(CoreMessage(
+        "{count} zone(s) have no usable coordinates in the raster's CRS (not transformable, not finite "
+        "numbers such as a latitude beyond 90 degrees transformed, or impossibly far away): {zones}. Their "
+        "figures are NULL; the other zones are not affected. Check these geometries and the layer's CRS.",
+        count=len(names), zones=shown,
+    ))
+    return rows
+
+
 # -- inputs ---------------------------------------------------------------------------
 
 
 def _prepare_year(raster: GridInfo, mask_path: Optional[str], feedback: EngineFeedback) -> _Year:
+    """The year's lookup table and validity rule (plugin/core/validity.py: values 0..3 are
+    classes; the nodata tag and every other value are invalid)."""
     lut = np.full(256, INVALID, dtype=np.uint8)
     lut[:4] = np.arange(4, dtype=np.uint8)
-    nodata = raster.nodata
-    if nodata is not None and float(nodata).is_integer() and 0 <= nodata <= 255:
-        if nodata <= 3:
-            feedback.warning(CoreMessage(
-                "{path}: its nodata tag ({nodata}) is also a CISC class value; "
-                "the tag is ignored and the valid mask alone decides which pixels are valid.",
-                path=raster.path, nodata=int(nodata),
-            ))
-        else:
-            lut[int(nodata)] = INVALID
+    nodata = nodata_tag(raster, feedback)
     mask = None
     if mask_path:
         mask = check_mask(mask_path, raster, feedback)
-    return _Year(raster, mask, lut)
+    return _Year(raster, mask, lut, nodata, mask_nodata_tag(mask))
 
 
 # -- the run -------------------------------------------------------------------------
@@ -221,12 +268,17 @@ class _StatisticsRun:
             raise ValueError(f"block_size must be within 1..{MAX_BLOCK_SIZE}")
         self.strict = other_values == "error"
         self.cancel_event = threading.Event()
+        # streamed files are read in worker threads even with threads=1: cancel never waits for the network
+        self.remote = any(
+            is_network_path(info.path) for year in years for info in (year.raster, year.mask) if info is not None
+        )
         self.other_value_pixels = 0
         self._lock = threading.Lock()
         self._local = threading.local()
         self._reader_sets = []
         self.runs = zone_runs(zones, self.target.geotransform, self.threads)
         self.zone_count = len(self.runs.pixel_counts)
+        self.unmeasurable = self.runs.unmeasurable
 
     # region where a pixel can be valid, in target pixel coordinates
     def _region(self):
@@ -272,7 +324,7 @@ class _StatisticsRun:
             zones=self.zone_count, strips=len(strips), size=size, threads=min(self.threads, max(1, len(strips))),
         ))
         try:
-            if self.threads == 1 or len(strips) <= 1:
+            if (self.threads == 1 or len(strips) <= 1) and not self.remote:
                 for done, strip in enumerate(strips, start=1):
                     self._check_cancel()
                     self._add(counts, self._process_strip(*strip))
@@ -294,27 +346,41 @@ class _StatisticsRun:
         strip_iter = iter(strips)
         pending = set()
         done = 0
-        with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="cisc-stats") as pool:
-            try:
-                while True:
-                    self._check_cancel()
-                    for strip in strip_iter:
-                        pending.add(pool.submit(self._process_strip, *strip))
-                        if len(pending) >= queue_length:
-                            break
-                    if not pending:
-                        return
-                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        self._add(counts, future.result())
-                        done += 1
-                        self.feedback.set_progress(100.0 * done / len(strips))
-            except BaseException:
-                # running strips stop at their next block; queued ones never start
-                self.cancel_event.set()
-                for future in pending:
-                    future.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="cisc-stats")
+        try:
+            while True:
+                self._check_cancel()
+                for strip in strip_iter:
+                    pending.add(pool.submit(self._strip_in_thread, *strip))
+                    if len(pending) >= queue_length:
+                        break
+                if not pending:
+                    return
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self._add(counts, future.result())
+                    done += 1
+                    self.feedback.set_progress(100.0 * done / len(strips))
+        except BaseException as exc:
+            # running strips stop at their next block; queued ones never start; a read blocked
+            # on a hung server is not waited for beyond CANCEL_GRACE
+            self.cancel_event.set()
+            for future in pending:
+                future.cancel()
+            wait(pending, timeout=CANCEL_GRACE)
+            if not isinstance(exc, CiscCancelled) and self.feedback.is_cancelled():
+                raise CiscCancelled() from None  # a read that failed after cancel: cancelled all the same
+            raise
+        finally:
+            pool.shutdown(wait=False)
+
+    def _strip_in_thread(self, row_start, row_stop):
+        reader_set = self._thread_readers()
+        reader_set.enter()
+        try:
+            return self._process_strip(row_start, row_stop)
+        finally:
+            reader_set.leave()
 
     def _check_cancel(self):
         if self.feedback.is_cancelled():
@@ -424,7 +490,7 @@ class _StatisticsRun:
     def _close_all_readers(self):
         with self._lock:
             for reader_set in self._reader_sets:
-                reader_set.close()
+                reader_set.retire()  # a set still reading is closed by its thread when the read returns
             self._reader_sets.clear()
 
     def _open_readers(self):
@@ -444,19 +510,20 @@ class _StatisticsRun:
             invalid = None
             if mask_reader is not None:
                 mask = mask_reader.read_window(*window, fill=MASK_FILL)
-                invalid = mask == 0
-                if year.mask.nodata is not None and year.mask.nodata != 0:
-                    invalid |= mask == year.mask.nodata
+                invalid = mask_invalid(mask, year.mask_nodata)
                 if invalid.all():
                     return None, False
                 if not invalid.any():
                     invalid = None
-            values = self._as_uint8(raster_reader.read_window(*window, fill=RASTER_FILL))
-            if values.max() <= 3:
-                codes = values  # the usual case: nothing but class values, no lookup needed
+            raw = raster_reader.read_window(*window, fill=RASTER_FILL)
+            if raw.dtype == np.uint8 and raw.max() <= 3:
+                codes = raw  # the usual case: nothing but class values, no lookup needed
+            elif raw.dtype != np.uint8 and raw.min() >= 0 and raw.max() <= 3:
+                codes = raw.astype(np.uint8)
             else:
-                self._check_other_values(values, year, invalid)
-                codes = year.class_lut[values]
+                # other values are judged as stored (-1, 257), before the 8-bit lookup
+                self._check_other_values(raw, year, invalid)
+                codes = year.class_lut[self._as_uint8(raw)]
                 clean = False
             if invalid is not None:
                 clean = False
@@ -479,20 +546,14 @@ class _StatisticsRun:
         return values
 
     def _check_other_values(self, values, year, invalid):
-        other = values > 3
-        if year.raster.nodata is not None and 3 < year.raster.nodata <= 255:
-            other &= values != np.uint8(year.raster.nodata)
-        if invalid is not None:
-            other &= ~invalid
+        """Values neither a class nor the nodata tag on pixels the mask calls valid (validity.py):
+        an error naming the value (strict), else counted for one warning."""
+        other = other_values(values, year.nodata, None if invalid is None else ~invalid)
         count = int(np.count_nonzero(other))
         if not count:
             return
         if self.strict:
-            bad_value = int(values[other][0])
-            raise CiscError(
-                f"{year.raster.path}: holds the value {bad_value}, which is not a CISC class "
-                "(0 bare/other, 1 impervious, 2 vegetation, 3 water). Is this a CISC raster?"
-            )
+            raise other_value_error(year.raster.path, values[other][0], year.nodata)
         with self._lock:
             self.other_value_pixels += count
 
@@ -675,8 +736,33 @@ class _ReaderSet:
         self._open_readers = open_readers
         self._readers = None
         self._blocks = 0
+        self._state_lock = threading.Lock()
+        self._busy = False
+        self._retired = False
+
+    def enter(self):
+        with self._state_lock:
+            self._busy = True
+
+    def leave(self):
+        with self._state_lock:
+            self._busy = False
+            retired = self._retired
+        if retired:
+            self.close()
+
+    def retire(self):
+        """The run is over: close now, or (from another thread, while this set is reading) once
+        the read returns; no reader is opened again."""
+        with self._state_lock:
+            self._retired = True
+            if self._busy:
+                return
+        self.close()
 
     def next_window(self, blocks: int):
+        if self._retired:
+            raise CiscCancelled()
         if self._readers is None or self._blocks >= BLOCKS_PER_READER:
             self.close()
             self._readers = self._open_readers()

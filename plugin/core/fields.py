@@ -20,6 +20,8 @@ TRANSITION_FIELDS = tuple(f"t{a}{b}_km2" for a in CLASS_CODES for b in CLASS_COD
 
 CHANGE_FIELDS = (
     "valid_km2",  # area valid in both years
+    "invalid_km2",  # area of the zone's other pixel centres (invalid in either year, outside either raster)
+    "valid_pct",  # 100 * valid in both years / all pixel centres in the zone; None when the zone holds none
     *TRANSITION_FIELDS,  # t{a}{b}: class a in the first year, class b in the second
     "imperv_from_km2",
     "imperv_to_km2",

@@ -23,12 +23,16 @@ from .dataset import IMPERVIOUS
 from .errors import CiscError
 from .feedback import EngineFeedback
 from .messages import CoreMessage
+from .outputs import GEOTIFF_EXTENSIONS, check_output_path
+from .validity import year_rule
 
 log = logging.getLogger("cisc_impervious.core.fraction")
 
 FRACTION_NODATA = -9999.0
 OUTPUT_TILE = 256
-# a chunk of whole cells covers about this many source pixels a side
+# a chunk of whole cells covers about this many source pixels a side; a read window never
+# exceeds it (a cell larger than that is read in several windows) and never reaches beyond the
+# raster: memory is bounded whatever the cell size
 CHUNK_PIXELS = 2048
 
 
@@ -64,6 +68,8 @@ def write_impervious_fraction(
     if not 0 <= float(min_valid_pct) <= 100:
         raise CiscError(f"The minimum valid share must be between 0 and 100 % (got {min_valid_pct:g}).")
     mask_info = check_mask(str(mask_path), info, feedback) if mask_path else None
+    out_path = check_output_path(out_path, (raster_path, mask_path), GEOTIFF_EXTENSIONS)
+    rule = year_rule(info, mask_info, feedback, other_values)
     ratio_x = cell_size / info.pixel_width
     ratio_y = cell_size / info.pixel_height
     out_width = int(math.ceil(info.width / ratio_x - 1e-9))
@@ -89,20 +95,25 @@ def write_impervious_fraction(
 
     def compute(task):
         ccol, crow, cwidth, cheight = task
-        col_edges = [_first_pixel(c, ratio_x) for c in range(ccol, ccol + cwidth + 1)]
-        row_edges = [_first_pixel(r, ratio_y) for r in range(crow, crow + cheight + 1)]
-        fc0, fc1 = col_edges[0], col_edges[-1]
-        fr0, fr1 = row_edges[0], row_edges[-1]
-        reader, mask_reader = readers.get()
-        values, valid = valid_window(reader, mask_reader, mask_info, fc0, fr0, fc1 - fc0, fr1 - fr0, other_values)
-        impervious = valid & (values == IMPERVIOUS)
-        row_starts = np.asarray(row_edges[:-1]) - fr0
-        col_starts = np.asarray(col_edges[:-1]) - fc0
-        valid_count = np.add.reduceat(np.add.reduceat(valid.astype(np.int32), row_starts, axis=0), col_starts, axis=1)
-        imperv_count = np.add.reduceat(
-            np.add.reduceat(impervious.astype(np.int32), row_starts, axis=0), col_starts, axis=1
-        )
+        col_edges = np.array([_first_pixel(c, ratio_x) for c in range(ccol, ccol + cwidth + 1)], dtype=np.int64)
+        row_edges = np.array([_first_pixel(r, ratio_y) for r in range(crow, crow + cheight + 1)], dtype=np.int64)
+        # every pixel centre of a cell counts in its share, those beyond the raster's edge too
         cell_pixels = np.outer(np.diff(row_edges), np.diff(col_edges))
+        valid_count = np.zeros((cheight, cwidth), dtype=np.int64)
+        imperv_count = np.zeros((cheight, cwidth), dtype=np.int64)
+        reader, mask_reader = readers.get()
+        # only pixels inside the raster are read, in windows of at most CHUNK_PIXELS a side
+        fc0, fc1 = max(int(col_edges[0]), 0), min(int(col_edges[-1]), info.width)
+        fr0, fr1 = max(int(row_edges[0]), 0), min(int(row_edges[-1]), info.height)
+        for r0 in range(fr0, fr1, CHUNK_PIXELS):
+            r1 = min(r0 + CHUNK_PIXELS, fr1)
+            row_cells = np.searchsorted(row_edges, np.arange(r0, r1), side="right") - 1
+            for c0 in range(fc0, fc1, CHUNK_PIXELS):
+                c1 = min(c0 + CHUNK_PIXELS, fc1)
+                col_cells = np.searchsorted(col_edges, np.arange(c0, c1), side="right") - 1
+                values, valid = valid_window(reader, mask_reader, rule, c0, r0, c1 - c0, r1 - r0)
+                _add_cell_sums(valid_count, valid, row_cells, col_cells)
+                _add_cell_sums(imperv_count, valid & (values == IMPERVIOUS), row_cells, col_cells)
         out = np.full((cheight, cwidth), FRACTION_NODATA, dtype=np.float32)
         enough = (valid_count > 0) & (valid_count >= min_share * cell_pixels - 1e-9)
         out[enough] = (100.0 * imperv_count[enough] / valid_count[enough]).astype(np.float32)
@@ -116,3 +127,12 @@ def write_impervious_fraction(
             rasters=raster_path,
         ))
     return {"path": path, "width": out_width, "height": out_height, "cells_with_value": cells_with_value}
+
+
+def _add_cell_sums(out: np.ndarray, pixels: np.ndarray, row_cells: np.ndarray, col_cells: np.ndarray) -> None:
+    """Add to out[cell row, cell col] the count of true pixels of each cell; row_cells and
+    col_cells give each pixel row's and column's cell (non-decreasing)."""
+    row_starts = np.flatnonzero(np.r_[True, row_cells[1:] != row_cells[:-1]])
+    col_starts = np.flatnonzero(np.r_[True, col_cells[1:] != col_cells[:-1]])
+    sums = np.add.reduceat(np.add.reduceat(pixels, row_starts, axis=0, dtype=np.int32), col_starts, axis=1)
+    out[np.ix_(row_cells[row_starts], col_cells[col_starts])] += sums

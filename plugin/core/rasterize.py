@@ -15,7 +15,7 @@ raster's edge, which the statistics report as invalid area.
 
 import struct
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
@@ -185,6 +185,10 @@ class ZoneRuns:
     starts: np.ndarray
     ends: np.ndarray
     pixel_counts: np.ndarray  # per zone, all its pixel centres
+    # zones whose coordinates on the grid are not finite (NaN, infinity: e.g. latitudes beyond 90
+    # degrees transformed) or lie beyond MAX_PIXEL_COORDINATE: they have no runs, and no figure
+    # can be given for them
+    unmeasurable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=SPAN_DTYPE))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -194,6 +198,9 @@ class ZoneRuns:
 # whatever the number of zones and the length of their boundaries in pixels
 ZONES_PER_BATCH = 256
 CROSSINGS_PER_CHUNK = 1 << 17
+# a vertex further than this many pixels from the grid's origin (2,000,000 km at 30 m, far beyond
+# any coordinate on Earth) makes its zone unmeasurable, like a NaN or infinite one
+MAX_PIXEL_COORDINATE = float(1 << 26)
 
 
 def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
@@ -214,10 +221,11 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
             batches = list(pool.map(batch, firsts))
     else:
         batches = [batch(first) for first in firsts]
-    batches = [batch for batch in batches if batch is not None]
+    unmeasurable = np.array(sorted(zone for _, bad in batches for zone in bad), dtype=SPAN_DTYPE)
+    batches = [runs for runs, _ in batches if runs is not None]
     if not batches:
         empty = np.empty(0, dtype=SPAN_DTYPE)
-        return ZoneRuns(empty, empty, empty, empty, np.zeros(len(zones), dtype=np.int64))
+        return ZoneRuns(empty, empty, empty, empty, np.zeros(len(zones), dtype=np.int64), unmeasurable)
     zone_ids, rows, starts, ends = _concatenate(batches)
     del batches
     pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=len(zones)).astype(np.int64)
@@ -230,7 +238,7 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
     rows = rows[order]
     starts = starts[order]
     ends = ends[order]
-    return ZoneRuns(zone_ids, rows, starts, ends, pixel_counts)
+    return ZoneRuns(zone_ids, rows, starts, ends, pixel_counts, unmeasurable)
 
 
 def _concatenate(pieces):
@@ -241,7 +249,8 @@ def _concatenate(pieces):
 
 
 def _batch_runs(zones, first_zone, geotransform):
-    """Runs of a batch of zones, sorted by zone, row and column; None if there are none."""
+    """(runs of a batch of zones sorted by zone, row and column, or None if there are none;
+    the indices of its unmeasurable zones)."""
     col_origin, col_scale, row_origin, row_scale = _inverse_geotransform(geotransform)
     rings, ring_part, part_zone = [], [], []
     for offset, zone in enumerate(zones):
@@ -257,13 +266,26 @@ def _batch_runs(zones, first_zone, geotransform):
                 rings.append(ring)
                 ring_part.append(len(part_zone) - 1)
     if not rings:
-        return None
+        return None, []
     points = np.concatenate(rings)
     lengths = np.array([len(ring) for ring in rings])
     point_part = np.repeat(np.array(ring_part, dtype=SPAN_DTYPE), lengths)
     # the same arithmetic as GDAL's transformer and scanline fill, so ties fall the same way
-    px = col_origin + points[:, 0] * col_scale
-    py = row_origin + points[:, 1] * row_scale
+    with np.errstate(invalid="ignore", over="ignore"):
+        px = col_origin + points[:, 0] * col_scale
+        py = row_origin + points[:, 1] * row_scale
+        bad_point = ~((np.abs(px) <= MAX_PIXEL_COORDINATE) & (np.abs(py) <= MAX_PIXEL_COORDINATE))
+    unmeasurable = []
+    if bad_point.any():  # NaN and infinity fail the comparison too
+        part_zone_array = np.array(part_zone, dtype=SPAN_DTYPE)
+        unmeasurable = np.unique(part_zone_array[point_part[bad_point]]).tolist()
+        ring_zone = part_zone_array[np.array(ring_part, dtype=SPAN_DTYPE)]
+        keep_ring = ~np.isin(ring_zone, unmeasurable)
+        if not keep_ring.any():
+            return None, unmeasurable
+        keep_point = np.repeat(keep_ring, lengths)
+        points, px, py, point_part = points[keep_point], px[keep_point], py[keep_point], point_part[keep_point]
+        lengths = lengths[keep_ring]
     # an edge joins consecutive points of one ring
     last_of_ring = np.cumsum(lengths) - 1
     is_edge = np.ones(len(points), dtype=bool)
@@ -284,7 +306,7 @@ def _batch_runs(zones, first_zone, geotransform):
             piece = _chunk_runs(ax[lo:hi], ay[lo:hi], bx[lo:hi], by[lo:hi], edge_part[lo:hi], part_zone)
             if piece is not None:
                 pieces.append(piece)
-    return _concatenate(pieces) if pieces else None
+    return (_concatenate(pieces) if pieces else None), unmeasurable
 
 
 def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):

@@ -93,19 +93,22 @@ class Discovery:
 
 
 def _spelling_rank(kind: str, year: int | None, name: str) -> Tuple[int, str]:
-    """Prefer the canonical spelling, then the plain lower-case one, then anything else."""
-    if name == canonical_name(kind, year):
-        return (0, name)
-    if name.lower() == canonical_name(kind, year):
-        return (1, name)
-    return (2, name)
+    """Prefer the canonical spelling, then the plain lower-case one, then anything else
+    (discovery.spelling_rank: the same rule for local folders and the record's file list)."""
+    from .discovery import spelling_rank
+
+    return spelling_rank(kind, year, name)
 
 
 def discover_local(folder: str, years: Iterable[int], masks: bool = True, dates: bool = True) -> Discovery:
-    """Find the wanted files in folder (not recursive) by name: both spellings, any case.
+    """Find the wanted files in folder (not recursive) by name: both spellings, any case, by the
+    one rule of plugin/core/discovery.py.
 
     .part and .md5-mismatch files never match. Missing files are listed by their record name.
+    Several candidates for one file: the record's spelling is used and a note names them all.
     """
+    from .discovery import scan_folder, several_files_note
+
     result = Discovery()
     wanted = wanted_files(years, masks, dates)
     if not folder or not os.path.isdir(folder):
@@ -114,27 +117,15 @@ def discover_local(folder: str, years: Iterable[int], masks: bool = True, dates:
             CoreMessage("Folder not found: {folder}", folder=folder) if folder else CoreMessage("No folder chosen.")
         )
         return result
-    candidates: Dict[Tuple[str, int | None], List[str]] = {}
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        if not os.path.isfile(path):
-            continue
-        kind_year = dataset.classify_file_name(name)
-        if kind_year is None:
-            continue
-        candidates.setdefault(tuple(kind_year), []).append(name)
+    files = scan_folder(folder)
     for kind, year in wanted:
-        names = candidates.get((kind, year), [])
-        if not names:
+        best = files.best(kind, year)
+        if best is None:
             result.missing.append(canonical_name(kind, year))
             continue
-        names.sort(key=lambda n: _spelling_rank(kind, year, n))
-        result.found[(kind, year)] = os.path.join(folder, names[0])
-        if len(names) > 1:
-            result.notes.append(CoreMessage(
-                "Several files for {name} in {folder}: {names}; using {used}.",
-                name=canonical_name(kind, year), folder=folder, names=", ".join(names), used=names[0],
-            ))
+        result.found[(kind, year)] = best
+        if files.ambiguous(kind, year):
+            result.notes.append(several_files_note(files, kind, year))
     return result
 
 
@@ -293,7 +284,7 @@ def md5_of_file(
     progress: Callable[[int, int], None] | None = None,
 ) -> str:
     """Hex md5 of a file, read in chunks (bounded memory). Raises CiscCancelled on request."""
-    digest = hashlib.md5()
+    digest = _md5()
     total = os.path.getsize(path)
     done = 0
     with open(path, "rb") as handle:
@@ -308,6 +299,15 @@ def md5_of_file(
             if progress is not None:
                 progress(done, total)
     return digest.hexdigest()
+
+
+def _md5():
+    """A hashlib md5 object. md5 is an integrity check here (the record publishes md5 checksums to
+    compare a download with), not a security measure: said so where Python lets us say it."""
+    try:
+        return hashlib.md5(usedforsecurity=False)
+    except TypeError:  # Python < 3.9 has no usedforsecurity
+        return hashlib.md5()  # nosec B324 # integrity check against the record's published md5, not security
 
 
 def part_path(final_path: str) -> str:
@@ -367,6 +367,14 @@ class ProxySettings:
         return bool(self.host)
 
 
+# Streaming timeouts (seconds; the limit in bytes/s). A stalled transfer ends after
+# HTTP_LOW_SPEED_TIME (GDAL does not retry it, though a block read may try a second range
+# after the first failed); HTTP_TIMEOUT is a backstop for one request.
+HTTP_CONNECT_TIMEOUT = 15
+HTTP_TIMEOUT = 120
+HTTP_LOW_SPEED_TIME = 10
+HTTP_LOW_SPEED_LIMIT = 100
+
 HTTP_OPTION_KEYS = (
     "GDAL_DISABLE_READDIR_ON_OPEN",
     "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES",
@@ -374,6 +382,10 @@ HTTP_OPTION_KEYS = (
     "GDAL_HTTP_USERAGENT",
     "GDAL_HTTP_MAX_RETRY",
     "GDAL_HTTP_RETRY_DELAY",
+    "GDAL_HTTP_CONNECTTIMEOUT",
+    "GDAL_HTTP_TIMEOUT",
+    "GDAL_HTTP_LOW_SPEED_TIME",
+    "GDAL_HTTP_LOW_SPEED_LIMIT",
     "GDAL_HTTP_PROXY",
     "GDAL_HTTP_PROXYUSERPWD",
     "GDAL_PROXY_AUTH",
@@ -387,10 +399,17 @@ def gdal_http_options(
     max_retry: int = 5,
     retry_delay: float = 2.0,
     multirange: str = "SERIAL",
+    connect_timeout: int = HTTP_CONNECT_TIMEOUT,
+    timeout: int = HTTP_TIMEOUT,
+    low_speed_time: int = HTTP_LOW_SPEED_TIME,
+    low_speed_limit: int = HTTP_LOW_SPEED_LIMIT,
 ) -> Dict[str, str]:
     """The GDAL options for streaming the record's COGs.
 
     multirange SERIAL: Zenodo answers 429 to bursts of parallel small range reads.
+    Timeouts (whole seconds, as curl takes them): connecting, a whole request, and a stalled
+    transfer (less than low_speed_limit bytes/s for low_speed_time s): a hung server ends a
+    read within them instead of blocking a thread (and QGIS) indefinitely.
     """
     if not user_agent:
         raise ValueError("a User-Agent is required (Zenodo refuses empty ones)")
@@ -401,6 +420,10 @@ def gdal_http_options(
         "GDAL_HTTP_USERAGENT": user_agent,
         "GDAL_HTTP_MAX_RETRY": str(int(max_retry)),
         "GDAL_HTTP_RETRY_DELAY": f"{float(retry_delay):g}",
+        "GDAL_HTTP_CONNECTTIMEOUT": str(max(1, int(connect_timeout))),
+        "GDAL_HTTP_TIMEOUT": str(max(1, int(timeout))),
+        "GDAL_HTTP_LOW_SPEED_TIME": str(max(1, int(low_speed_time))),
+        "GDAL_HTTP_LOW_SPEED_LIMIT": str(max(1, int(low_speed_limit))),
     }
     if proxy is not None and proxy.enabled:
         scheme = "socks5h" if proxy.kind.lower().startswith("socks") else "http"
@@ -413,11 +436,16 @@ def gdal_http_options(
 
 
 # GDAL options that /vsicurl? accepts inside the file name itself (GDAL >= 2.3). Credentials
-# are deliberately absent: a layer's source is saved in project files.
+# are deliberately absent: a layer's source is saved in project files. The timeouts must be
+# here: GDAL 3.6 does not look GDAL_HTTP_*TIMEOUT/LOW_SPEED_* up per path for /vsicurl/.
 _URL_OPTION_NAMES = (
     ("GDAL_HTTP_USERAGENT", "useragent"),
     ("GDAL_HTTP_MAX_RETRY", "max_retry"),
     ("GDAL_HTTP_RETRY_DELAY", "retry_delay"),
+    ("GDAL_HTTP_CONNECTTIMEOUT", "connecttimeout"),
+    ("GDAL_HTTP_TIMEOUT", "timeout"),
+    ("GDAL_HTTP_LOW_SPEED_TIME", "low_speed_time"),
+    ("GDAL_HTTP_LOW_SPEED_LIMIT", "low_speed_limit"),
     ("GDAL_HTTP_PROXY", "proxy"),
     ("GDAL_PROXY_AUTH", "proxyauth"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import List
 
@@ -9,12 +10,13 @@ from qgis.core import Qgis, QgsApplication
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QCursor
-from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFileDialog
+from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QProgressBar
 
 from ..core import dataset, sources
 from ..core.errors import CiscError
 from ..layers import loader
-from ..layers.download import DownloadTask, fetch_small
+from ..layers.download import DownloadTask
+from ..layers.stream_task import StreamProbeTask
 from ..toolbelt.i18n import tr, tr_message
 from ..toolbelt.log import get_logger
 from ..toolbelt.settings import read_settings, update_settings
@@ -26,12 +28,26 @@ log = get_logger("gui.add_layers")
 UI_PATH = Path(__file__).resolve().parents[2] / "ui" / "add_layers_dialog.ui"
 FORM_CLASS, _ = uic.loadUiType(str(UI_PATH))
 
+_OPEN_DIALOGS = weakref.WeakSet()  # closed by close_all() when the plugin unloads
+
+
+def close_all() -> None:
+    """Plugin unload: cancel what the open dialogs wait for and close them."""
+    for dialog in list(_OPEN_DIALOGS):
+        try:
+            dialog.reject()
+        except RuntimeError:  # its C++ side is already gone
+            pass
+    _OPEN_DIALOGS.clear()
+
 
 class AddLayersDialog(QDialog, FORM_CLASS):
     """Pick years, overlays and source; OK adds the layers (or starts the verified download)."""
 
     # Zenodo's address; tests point it at a server on 127.0.0.1.
     base_url: str | None = None
+    # overrides of loader.streaming_options() (retries, timeouts); tests shorten them
+    stream_settings: dict | None = None
 
     def __init__(self, iface, parent=None):
         super().__init__(parent)
@@ -41,6 +57,13 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         self.iface = iface
         self.last_result = None  # loader.LoadResult of the last add (tests, callers)
         self.download_task = None
+        self.stream_task = None  # StreamProbeTask while Zenodo is contacted
+        self.last_stream_outcome = None
+        self.progressBar = QProgressBar(self)
+        self.progressBar.setRange(0, 100)
+        self.progressBar.setVisible(False)
+        self.layout().insertWidget(self.layout().indexOf(self.buttonBox), self.progressBar)
+        _OPEN_DIALOGS.add(self)
         self._retranslate()
         self._load_settings()
         for widget in (
@@ -206,35 +229,77 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         self._report(result, found.missing)
         return True
 
-    def record_files(self):
-        """The record's files from its API (through QGIS's network stack), else the published table."""
-        QgsApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
-        try:
-            data = fetch_small(sources.record_api_url(self.base_url), loader.user_agent(), timeout=20)
-            return sources.parse_record_json(data, self.base_url)
-        except CiscError as exc:
-            log.warning(f"Zenodo record API not reachable ({exc}); using the published file list.")
-            return sources.published_files(self.base_url)
-        finally:
-            QgsApplication.restoreOverrideCursor()
-
     def _add_streamed(self) -> bool:
-        found, missing = sources.select_remote(
-            self.record_files(), self.years(), self.checkMasks.isChecked(), self.checkDates.isChecked()
+        """Start contacting Zenodo in a task (record API, then a probe of each file); the dialog
+        stays open and responsive, Cancel stops waiting at once; _stream_ready() goes on."""
+        options = loader.streaming_options(**(self.stream_settings or {}))
+        options, _prefix = loader.prepare_streaming(self.base_url, options)
+        task = StreamProbeTask(
+            self.years(), self.checkMasks.isChecked(), self.checkDates.isChecked(), options,
+            base_url=self.base_url, user_agent=loader.user_agent(), on_done=self._stream_ready,
         )
-        options, _prefix = loader.prepare_streaming(self.base_url)
+        task.progressChanged.connect(self._stream_progress)
+        self.stream_task = task
+        self._set_busy(True)
+        self.textStatus.setPlainText(tr("Contacting Zenodo…"))
+        task.start()
+        return False  # not closed yet
+
+    def _set_busy(self, busy: bool) -> None:
+        self.groupYears.setEnabled(not busy)
+        self.groupSource.setEnabled(not busy)
+        self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy and bool(self.years()))
+        self.progressBar.setValue(0)
+        self.progressBar.setVisible(busy)
+
+    def _stream_progress(self, percent: float) -> None:
+        self.progressBar.setValue(int(percent))
+
+    def _stop_stream_task(self) -> None:
+        task, self.stream_task = self.stream_task, None
+        if task is None:
+            return
+        task.on_done = None  # whatever it finds later is dropped: nothing outlives the dialog
+        try:
+            task.progressChanged.disconnect(self._stream_progress)
+        except (TypeError, RuntimeError):
+            pass
+        task.cancel()  # the record fetch stops at once; a GDAL open ends within its timeouts
+
+    def _stream_ready(self, task: StreamProbeTask) -> None:
+        """Main thread, once the task found which files answer: add those layers."""
+        if task is not self.stream_task:
+            return
+        self.stream_task = None
+        self._set_busy(False)
+        outcome = self.last_stream_outcome = task.outcome
+        if not outcome.specs:
+            lines = [tr("Nothing could be streamed.")] + outcome.errors
+            if outcome.missing:
+                lines.append(tr("Missing, not added: {names}").format(names=", ".join(outcome.missing)))
+            self.textStatus.setPlainText("\n".join(lines))
+            return
         QgsApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
         try:
-            result = loader.add_cisc_layers(loader.specs_for_stream(found, self.base_url, options), iface=self.iface)
+            result = loader.add_cisc_layers(outcome.specs, iface=self.iface)
         finally:
             QgsApplication.restoreOverrideCursor()
-        self._report(result, missing)
+        result.errors[:0] = outcome.errors  # files that did not answer are named too
+        self._report(result, outcome.missing)
         if not result.layers:
-            message_box.warning(
-                self, tr("Add CISC layers"), "\n".join(result.errors or [tr("Nothing could be streamed.")])
-            )
-            return False
-        return True
+            self.textStatus.setPlainText("\n".join([tr("Nothing could be streamed.")] + result.errors))
+            return
+        self._save_settings()
+        QDialog.accept(self)
+
+    def reject(self):
+        self._stop_stream_task()
+        super().reject()
+
+    def done(self, code):
+        self._stop_stream_task()  # whichever way the dialog closes
+        _OPEN_DIALOGS.discard(self)
+        super().done(code)
 
     def _start_download(self) -> bool:
         folder = self.editDownloadFolder.text().strip()

@@ -1,65 +1,46 @@
-"""The statistics dock: zones + CISC data in, a background run of the Processing
-algorithms, results as a table, charts, a layer in the project and exports.
+"""The statistics dock: a thin view. Inputs (dock_inputs.py) are resolved into a run request
+(run_request.py) of the Processing algorithms cisc:zonalstatistics / cisc:changestatistics,
+run in QGIS's task manager (task_runner.py); the outputs become a ResultSet (result_builder.py)
+shown as a table (results.py) and charts (chart_view.py), and a layer in the project
+(result_layer.py). Nothing heavy happens on the main thread.
 
-The run goes through cisc:zonalstatistics / cisc:changestatistics in QGIS's task manager
-(see task_runner.py); nothing heavy happens on the main thread.
-
-CISC layers added by the plugin are recognised by the custom properties the layer loader
-sets (layers.styling.PROP_KIND in {"cisc", "mask", "dates"} and PROP_YEAR, an int); the
-result layers the dock adds carry PROP_KIND = "statistics".
+Layout: the inputs scroll, the results (table, charts, about) take the rest and can be opened
+in their own window; Run, Cancel, the progress bar and the status line sit below both, outside
+any scroll area, so they are visible at any height of the dock.
 """
 
-import html
-import math
-import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
-from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsFeature,
-    QgsFeatureRequest,
-    QgsField,
-    QgsFields,
-    QgsMapLayerProxyModel,
-    QgsProcessingFeatureSourceDefinition,
-    QgsProject,
-    QgsRasterLayer,
-    QgsVectorLayer,
-    QgsVectorLayerJoinInfo,
-    QgsWkbTypes,
-)
+from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import pyqtSignal
-from qgis.PyQt.QtWidgets import QComboBox, QFileDialog, QHeaderView, QLabel
+from qgis.PyQt.QtCore import QByteArray, Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import QComboBox, QDialog, QHeaderView, QLabel, QToolButton, QVBoxLayout
 
-from ..core.dataset import CITATION, DOI, RECORD_URL, classify_file_name
-from ..layers.styling import PROP_KIND, PROP_YEAR
-from ..processing.base import ZONES_OFFSET, offset_options
+from ..processing.base import offset_options
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
-from ..toolbelt.qgis_compat import FIELD_DOUBLE, is_null, new_field, python_value
 from ..toolbelt.settings import read_settings, update_settings
-from . import charts
-from .results import (
-    ANALYSES,
-    ANALYSIS_2020,
-    ANALYSIS_2022,
-    ANALYSIS_BOTH,
-    ANALYSIS_CHANGE,
-    CHANGE_VALID_PCT,
-    PREFIX_2020,
-    PREFIX_2022,
-    PREFIX_CHANGE,
-    ResultSet,
-    ResultsTableModel,
-    analysis_label,
-    columns_for,
-    export_csv,
-    export_geopackage,
+from . import dock_texts, file_dialogs
+from .chart_view import ChartView
+from .dock_inputs import (  # noqa: F401 (InputError, STATISTICS_KIND: the dock's public names)
+    SOURCE_FOLDER,
+    SOURCE_LAYERS,
+    STATISTICS_KIND,
+    InputError,
+    check_zones,
+    default_zones_layer,
+    is_zones_candidate,
+    resolve_sources,
+    sources_summary,
 )
+from .result_builder import build_result
+from .result_layer import ResultLayers, style_result_layer  # noqa: F401 (style_result_layer: public name)
+from .results import ANALYSES, ANALYSIS_CHANGE, ResultSet, ResultsTableModel, analysis_label, default_sort_key
+from .results import export_csv as write_csv
+from .results import export_geopackage as write_geopackage
+from .run_request import ALGORITHM_IDS, RunOptions, build_run  # noqa: F401 (ALGORITHM_IDS: public name)
 from .task_runner import AlgorithmChain, AlgorithmStep
 
 log = get_logger("gui.dock")
@@ -67,137 +48,9 @@ log = get_logger("gui.dock")
 UI_PATH = Path(__file__).resolve().parents[2] / "ui" / "statistics_dock.ui"
 FORM_CLASS, _ = uic.loadUiType(str(UI_PATH))
 
-# custom properties the layer loader sets on the layers it adds; the agreed "cisc/..." keys
-# and the loader's "cisc_impervious/..." spelling are both read
-STATISTICS_KIND = "statistics"  # PROP_KIND of the result layers the dock adds
 PROP_ZONES_OFFSET = "cisc_impervious/zones_offset"  # a zones layer's ZONES_OFFSET, remembered by the dock
-
-
-ALGORITHM_IDS = {"zonal": "cisc:zonalstatistics", "change": "cisc:changestatistics"}
-
-SOURCE_LAYERS = "layers"
-SOURCE_FOLDER = "folder"
-
 LEVEL_COLORS = {"info": "#1a1a1a", "success": "#1b6e20", "warning": "#8a5a00", "error": "#b00020"}
-
-
-class InputError(Exception):
-    """A problem with the dock's inputs, worded for the user."""
-
-
-# -- finding the CISC rasters ---------------------------------------------------
-def _layer_year(layer) -> Optional[int]:
-    value = layer.customProperty(PROP_YEAR)
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def project_cisc_layers(project: QgsProject) -> Dict[Tuple[str, int], QgsRasterLayer]:
-    """{(kind, year): layer} of the raster layers the plugin added (first one wins)."""
-    found = {}
-    for layer in project.mapLayers().values():
-        if not isinstance(layer, QgsRasterLayer):
-            continue
-        kind = layer.customProperty(PROP_KIND)
-        year = _layer_year(layer)
-        if kind in ("cisc", "mask") and year is not None:
-            found.setdefault((kind, year), layer)
-    return found
-
-
-def folder_cisc_files(folder) -> Dict[Tuple[str, int], str]:
-    """{(kind, year): path} of the CISC rasters and valid masks in a folder."""
-    found = {}
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return found
-    for name in names:
-        kind_year = classify_file_name(name)
-        if kind_year and kind_year[0] in ("cisc", "mask"):
-            found.setdefault(kind_year, str(Path(folder) / name))
-    return found
-
-
-def years_of(analysis: str) -> Tuple[int, ...]:
-    return {
-        ANALYSIS_2020: (2020,),
-        ANALYSIS_2022: (2022,),
-        ANALYSIS_BOTH: (2020, 2022),
-        ANALYSIS_CHANGE: (2020, 2022),
-    }[analysis]
-
-
-def _without_offset(geometry, offset: int):
-    """A copy of geometry with its vertices converted from GCJ-02 / BD-09 to WGS84."""
-    from ..core.webmap_offset import to_wgs84
-    from ..core.wkb_coords import map_wkb_xy
-
-    converted = type(geometry)()
-    converted.fromWkb(map_wkb_xy(bytes(geometry.asWkb()), lambda x, y: to_wgs84(x, y, offset)))
-    return converted
-
-
-def _null_to_none(value):
-    value = python_value(value)  # NULL: a null QVariant (Qt 5) or None (Qt 6)
-    if value is None:
-        return None
-    try:
-        if hasattr(value, "isNull") and value.isNull():
-            return None
-    except TypeError:
-        pass
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def _text(value) -> str:
-    if is_null(value):
-        return ""
-    try:
-        if hasattr(value, "isNull") and value.isNull():
-            return ""
-    except TypeError:
-        pass
-    return str(value)
-
-
-def style_result_layer(layer: QgsVectorLayer, result: ResultSet) -> bool:
-    """Graduated colours on the headline figure (impervious share, or net change)."""
-    try:
-        from qgis.core import (
-            QgsClassificationQuantile,
-            QgsGraduatedSymbolRenderer,
-            QgsStyle,
-            QgsSymbol,
-        )
-
-        if result.analysis == ANALYSIS_CHANGE:
-            field, ramp_name = PREFIX_CHANGE + "net_km2", "Reds"
-        else:
-            prefix = PREFIX_2020 if result.analysis == ANALYSIS_2020 else PREFIX_2022
-            field, ramp_name = prefix + "imperv_pct", "Reds"
-        symbol = QgsSymbol.defaultSymbol(layer.geometryType())
-        renderer = QgsGraduatedSymbolRenderer(field)
-        renderer.setSourceSymbol(symbol)
-        ramp = QgsStyle.defaultStyle().colorRamp(ramp_name)
-        if ramp is not None:
-            renderer.setSourceColorRamp(ramp)
-        renderer.setClassificationMethod(QgsClassificationQuantile())
-        renderer.updateClasses(layer, 5)
-        if not renderer.ranges():
-            return False
-        layer.setRenderer(renderer)
-        layer.setOpacity(0.75)
-        return True
-    except Exception as error:  # a style is a nicety: never fail a run over it
-        log.info("Result layer not styled: %s", error)
-        return False
+MESSAGE_LINES = 3  # the status line shows up to this many lines; the full text is its tooltip
 
 
 class StatisticsDock(QgsDockWidget, FORM_CLASS):
@@ -212,17 +65,32 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.project = QgsProject.instance()
         self.chain: Optional[AlgorithmChain] = None
         self.result: Optional[ResultSet] = None
-        self.result_layer_id: Optional[str] = None  # the copy added to the project
-        self.joined: Optional[Tuple[str, str]] = None  # (zones layer id, join layer id)
-        self._figure = None
-        self._canvas = None
+        self.layers = ResultLayers(self.project)
+        self.results_window: Optional[QDialog] = None
         self._run_request = None
+        self._zones_user_choice = False  # the user picked the zones layer: keep it
         self._settings = read_settings()
 
         self.setWindowTitle(tr("Impervious surface statistics"))
-        self._translate_ui()
+        dock_texts.translate_ui(self)
+        self._setup_inputs()
+        self._setup_run_bar()
+        self._setup_results()
 
-        # inputs
+        # project life cycle: a run never outlives its project
+        self.project.cleared.connect(self._project_cleared)
+        self.project.layersWillBeRemoved.connect(self._layers_removed)
+        self.project.layersAdded.connect(self._layers_added)
+
+        self._pick_default_zones()
+        self._zones_changed(self.zonesLayerCombo.currentLayer())
+        self._set_running(False)
+        self._update_result_widgets()
+        self._update_source_status()
+        self._restore_layout()
+
+    # -- set-up ------------------------------------------------------------
+    def _setup_inputs(self) -> None:
         try:  # QGIS >= 3.34 moved the filter enum to Qgis.LayerFilter
             from qgis.core import Qgis
 
@@ -232,6 +100,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.zonesLayerCombo.setFilters(polygon_filter)
         self.zonesLayerCombo.setAllowEmptyLayer(True)
         self.zonesLayerCombo.layerChanged.connect(self._zones_changed)
+        self.zonesLayerCombo.activated.connect(self._zones_picked)
         self._add_offset_choice()
         self.nameFieldCombo.setAllowEmptyFieldName(True)
         for analysis in ANALYSES:
@@ -246,139 +115,116 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.sourceLayersRadio.toggled.connect(self._update_source_status)
         self.addLayerCheck.setChecked(self._settings.dock_add_layer)
         self.joinCheck.setChecked(self._settings.dock_join)
-        self.thresholdSpin.setValue(self._settings.low_valid_threshold_pct)
-        self.thresholdSpin.valueChanged.connect(self._threshold_changed)
-        self.topNSpin.setValue(max(1, int(self._settings.top_n_chart)))
 
-        # run
+    def _setup_run_bar(self) -> None:
         self.runButton.clicked.connect(self.run)
         self.cancelButton.clicked.connect(self.cancel)
         self.progressBar.setRange(0, 100)
         self.progressBar.setValue(0)
+        line = self.messageLabel.fontMetrics().lineSpacing()
+        self.messageLabel.setMinimumHeight(line + 2)  # the status line keeps its place when empty
+        self.messageLabel.setMaximumHeight(MESSAGE_LINES * line + 4)
 
-        # table
+    def _setup_results(self) -> None:
+        self.thresholdSpin.setValue(self._settings.low_valid_threshold_pct)
+        self.thresholdSpin.valueChanged.connect(self._threshold_changed)
+        self.topNSpin.setValue(max(1, int(self._settings.top_n_chart)))
         self.model = ResultsTableModel(self)
         self.model.set_threshold(self.thresholdSpin.value())
         self.resultsView.setModel(self.model)
-        self.resultsView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.resultsView.horizontalHeader().setDefaultSectionSize(110)
+        header = self.resultsView.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(110)
+        self.resultsView.verticalHeader().setVisible(False)
         self.resultsView.selectionModel().selectionChanged.connect(self._selection_changed)
         self.copyButton.clicked.connect(self.copy_selection)
         self.exportCsvButton.clicked.connect(self._export_csv_clicked)
         self.exportGpkgButton.clicked.connect(self._export_gpkg_clicked)
-
-        # charts
-        for kind in charts.CHART_KINDS:
-            self.chartCombo.addItem(charts.chart_title(kind), kind)
-        self.chartCombo.currentIndexChanged.connect(self.refresh_chart)
-        self.topNSpin.valueChanged.connect(self.refresh_chart)
-        self.selectedZoneCheck.toggled.connect(self.refresh_chart)
+        self.charts = ChartView(self, lambda: self.result, self.selected_result_row, self.show_message)
         self.savePngButton.clicked.connect(self._save_png_clicked)
+        self.noteLabel.setText(dock_texts.short_note())
+        self.aboutBrowser.setHtml(dock_texts.about_html())
+        # the results in their own window (remembered between sessions)
+        self.windowButton = QToolButton(self.tabWidget)
+        self.windowButton.setCheckable(True)
+        self.windowButton.setAutoRaise(True)
+        self.windowButton.setText(tr("Open in a window"))
+        self.windowButton.setToolTip(tr("Show the table and charts in their own window, which can be enlarged"))
+        self.windowButton.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.tabWidget.setCornerWidget(self.windowButton, Qt.Corner.TopRightCorner)
+        self.windowButton.toggled.connect(self.set_results_in_window)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.splitterMoved.connect(lambda *_args: self._remember_layout())
 
-        # notes
-        self.noteLabel.setText(self.short_note())
-        self.aboutBrowser.setHtml(self.about_html())
+    def _restore_layout(self) -> None:
+        state = self._settings.dock_splitter
+        if not (state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))):
+            inputs = self.inputsWidget.sizeHint().height() + 4
+            self.splitter.setSizes([inputs, max(300, 2 * inputs)])
+        if self._settings.dock_results_window:
+            self.windowButton.setChecked(True)
 
-        # project life cycle: a run never outlives its project
-        self.project.cleared.connect(self._project_cleared)
-        self.project.layersWillBeRemoved.connect(self._layers_removed)
-        self.project.layersAdded.connect(self._update_source_status)
+    def _remember_layout(self) -> None:
+        changes = {"dock_results_window": self.results_window is not None}
+        if self.results_window is None:
+            changes["dock_splitter"] = bytes(self.splitter.saveState().toBase64()).decode("ascii")
+        else:
+            changes["dock_results_geometry"] = bytes(self.results_window.saveGeometry().toBase64()).decode("ascii")
+        try:
+            self._settings = update_settings(**changes)
+        except Exception as error:  # layout memory is a convenience
+            log.info("Could not save the dock's layout: %s", error)
 
-        self._zones_changed(self.zonesLayerCombo.currentLayer())
-        self._set_running(False)
-        self._update_result_widgets()
-        self._update_source_status()
+    # -- the results window --------------------------------------------------
+    def set_results_in_window(self, in_window: bool) -> None:
+        """Move the results (table, charts, about) into their own resizable window, or back."""
+        if bool(in_window) == (self.results_window is not None):
+            return
+        if in_window:
+            window = QDialog(self, Qt.WindowType.Window)
+            window.setWindowTitle(tr("Impervious surface statistics – results"))
+            layout = QVBoxLayout(window)
+            layout.setContentsMargins(4, 4, 4, 4)
+            layout.addWidget(self.resultsPanel)
+            self.resultsPanel.show()
+            geometry = self._settings.dock_results_geometry
+            if not (geometry and window.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))):
+                window.resize(900, 640)
+            window.finished.connect(lambda _result: self.windowButton.setChecked(False))
+            self.results_window = window
+            self.windowButton.setText(tr("Back into the dock"))
+            window.show()
+            self._remember_layout()
+        else:
+            window, self.results_window = self.results_window, None
+            self._settings = update_settings(
+                dock_results_window=False,
+                dock_results_geometry=bytes(window.saveGeometry().toBase64()).decode("ascii"),
+            )
+            self.splitter.addWidget(self.resultsPanel)
+            self.splitter.setStretchFactor(1, 1)
+            self.resultsPanel.show()
+            self.windowButton.setText(tr("Open in a window"))
+            try:
+                window.finished.disconnect()
+            except TypeError:
+                pass
+            window.hide()
+            window.deleteLater()
 
-    # -- texts -------------------------------------------------------------
-    def _translate_ui(self) -> None:
-        """Labels of the .ui through the plugin's single translation context."""
-        for widget, text in (
-            (self.zonesGroup, tr("Zones")),
-            (self.analysisGroup, tr("Analysis and data")),
-            (self.outputGroup, tr("Results")),
-        ):
-            widget.setTitle(text)
-        for widget, text in (
-            (self.zonesLabel, tr("Zones layer")),
-            (self.nameFieldLabel, tr("Zone name field")),
-            (self.analysisLabel, tr("Analysis")),
-            (self.sourceLabel, tr("CISC data")),
-            (self.thresholdLabel, tr("Flag valid coverage below")),
-            (self.topNLabel, tr("Top")),
-            (self.selectedOnlyCheck, tr("Selected features only")),
-            (self.sourceLayersRadio, tr("Layers in the project")),
-            (self.sourceFolderRadio, tr("Folder")),
-            (self.addLayerCheck, tr("Add the results as a new layer to the project")),
-            (self.joinCheck, tr("Join the results onto the zones layer (by the zone name field)")),
-            (self.runButton, tr("Run")),
-            (self.cancelButton, tr("Cancel")),
-            (self.copyButton, tr("Copy")),
-            (self.exportCsvButton, tr("Export CSV…")),
-            (self.exportGpkgButton, tr("Export GeoPackage…")),
-            (self.selectedZoneCheck, tr("Transition matrix of the zone selected in the table (else all zones)")),
-            (self.savePngButton, tr("Save chart as PNG…")),
-        ):
-            widget.setText(text)
-        self.zonesLayerCombo.setToolTip(tr("Polygon layer of the zones (provinces, cities, counties…), in any CRS"))
-        self.nameFieldCombo.setToolTip(tr("Field used as zone label in the table and charts, and as join key"))
-        self.folderWidget.setToolTip(
-            tr("Folder holding cisc_2020.tif, cisc_2022.tif and valid_mask_2020.tif, valid_mask_2022.tif")
-        )
-        self.thresholdSpin.setToolTip(
-            tr("Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged")
-        )
-        self.copyButton.setToolTip(tr("Copy the selected rows (or all rows) to the clipboard, tab-separated"))
-        self.tabWidget.setTabText(0, tr("Table"))
-        self.tabWidget.setTabText(1, tr("Charts"))
-        self.tabWidget.setTabText(2, tr("About the data"))
-
+    # -- messages ------------------------------------------------------------
     @staticmethod
     def short_note() -> str:
-        return tr(
-            "Valid: inside the year's valid mask, the only place where a 0 means bare land. "
-            "Vegetation and water are auxiliary classes whose reliability is not guaranteed by the "
-            "authors. Data: CISC, Scientific Data, DOI {doi}."
-        ).format(doi=DOI)
+        return dock_texts.short_note()
 
     @staticmethod
     def about_html() -> str:
-        parts = [
-            "<h3>{}</h3>".format(html.escape(tr("China Impervious Surface Cover 2020 and 2022 (CISC), 30 m"))),
-            "<p><b>{}</b> {}</p>".format(
-                html.escape(tr("Valid pixels.")),
-                html.escape(tr(
-                    "A pixel is valid when it lies inside the raster, its year's valid mask is set there "
-                    "and its value is 0 to 3. Invalid pixels (outside China, or without enough 2 m "
-                    "imagery) are stored as 0, the value of bare land: without the mask they cannot be "
-                    "told apart. Areas and shares are computed over valid pixels only; the change "
-                    "statistics use pixels valid in both years."
-                )),
-            ),
-            "<p><b>{}</b> {}</p>".format(
-                html.escape(tr("Auxiliary classes.")),
-                html.escape(tr(
-                    "Impervious surface is the product's main class. Vegetation and water are "
-                    "auxiliary classes whose reliability is not guaranteed by the authors: use their "
-                    "figures for reference only."
-                )),
-            ),
-            "<p><b>{}</b> {}</p>".format(
-                html.escape(tr("Zones.")),
-                html.escape(tr(
-                    "A pixel belongs to a zone when its centre lies inside the zone. Zones with a low "
-                    "valid coverage are flagged in the table: their figures rest on a small part of "
-                    "their area. The data are not clipped to coastlines or administrative boundaries."
-                )),
-            ),
-            "<p><b>{}</b> {}<br/>DOI: <a href=\"https://doi.org/{doi}\">{doi}</a><br/>"
-            "<a href=\"{url}\">{url}</a></p>".format(
-                html.escape(tr("Please cite:")), html.escape(CITATION), doi=DOI, url=RECORD_URL
-            ),
-        ]
-        return "\n".join(parts)
+        return dock_texts.about_html()
 
     def show_message(self, text: str, level: str = "info") -> None:
         self.messageLabel.setText(text)
+        self.messageLabel.setToolTip(text)
         self.messageLabel.setStyleSheet(f"QLabel {{ color: {LEVEL_COLORS.get(level, LEVEL_COLORS['info'])}; }}")
         self.messageLabel.setProperty("level", level)
         if level == "error":
@@ -434,6 +280,23 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         if layer is not None:
             layer.setCustomProperty(PROP_ZONES_OFFSET, self.zones_offset())
 
+    def _zones_picked(self, _index) -> None:
+        self._zones_user_choice = self.zones_layer() is not None
+
+    def _pick_default_zones(self) -> None:
+        """Zones layer by default: the last one used if still there, else the topmost polygon
+        layer that is neither a plugin output nor the acquisition dates; never the user's choice
+        overridden."""
+        current = self.zones_layer()
+        if self._zones_user_choice and current is not None:
+            return
+        if current is not None and is_zones_candidate(current) and (
+                current.id() == self._settings.dock_zones_layer or not self._settings.dock_zones_layer):
+            return
+        choice = default_zones_layer(self.project, self._settings.dock_zones_layer, self._settings.dock_zones_source)
+        if choice is not None or (current is not None and not is_zones_candidate(current)):
+            self.zonesLayerCombo.setLayer(choice)
+
     def _zones_changed(self, layer) -> None:
         self.nameFieldCombo.setLayer(layer if isinstance(layer, QgsVectorLayer) else None)
         if hasattr(self, "offsetCombo"):
@@ -455,6 +318,10 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.model.set_threshold(value)
         self._update_flag_summary()
 
+    def _layers_added(self, *_args) -> None:
+        self._pick_default_zones()
+        self._update_source_status()
+
     def _update_source_status(self, *_args) -> None:
         try:
             sources = self.resolve_sources()
@@ -462,90 +329,23 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             self.sourceStatusLabel.setText(str(error))
             self.sourceStatusLabel.setStyleSheet(f"QLabel {{ color: {LEVEL_COLORS['warning']}; }}")
         else:
-            lines = []
-            for year, (raster, mask, _crs) in sorted(sources.items()):
-                name = Path(raster).name if "://" not in raster else raster.rsplit("/", 1)[-1]
-                mask_text = Path(mask).name if mask else tr("mask looked up beside the raster")
-                lines.append(f"{year}: {name} ({mask_text})")
-            self.sourceStatusLabel.setText("\n".join(lines))
+            self.sourceStatusLabel.setText(sources_summary(sources))
             self.sourceStatusLabel.setStyleSheet(f"QLabel {{ color: {LEVEL_COLORS['success']}; }}")
-        self.folderWidget.setEnabled(self.sourceFolderRadio.isChecked())
+        self.folderWidget.setVisible(self.sourceFolderRadio.isChecked())
 
-    def resolve_sources(self, analysis: Optional[str] = None) -> Dict[int, Tuple[str, Optional[str], QgsCoordinateReferenceSystem]]:
+    def resolve_sources(self, analysis: Optional[str] = None):
         """{year: (raster source, mask source or None, raster CRS)}; InputError names what is missing."""
-        analysis = analysis or self.analysis()
-        years = years_of(analysis)
-        out = {}
-        if self.source_kind() == SOURCE_LAYERS:
-            layers = project_cisc_layers(self.project)
-            for year in years:
-                raster = layers.get(("cisc", year))
-                if raster is None:
-                    raise InputError(
-                        tr("No CISC {year} layer in the project: add it with “Add CISC layers…” or "
-                           "choose a folder.").format(year=year)
-                    )
-                mask = layers.get(("mask", year))
-                out[year] = (raster.source(), mask.source() if mask is not None else None, raster.crs())
-        else:
-            folder = self.folderWidget.filePath().strip()
-            if not folder:
-                raise InputError(tr("Choose the folder holding the CISC rasters."))
-            if not Path(folder).is_dir():
-                raise InputError(tr("The folder {folder} does not exist.").format(folder=folder))
-            files = folder_cisc_files(folder)
-            for year in years:
-                raster = files.get(("cisc", year))
-                if raster is None:
-                    raise InputError(
-                        tr("No CISC {year} raster (cisc_{year}.tif) in {folder}.").format(year=year, folder=folder)
-                    )
-                mask = files.get(("mask", year))
-                crs_layer = QgsRasterLayer(raster, "crs", "gdal")
-                crs = crs_layer.crs() if crs_layer.isValid() else QgsCoordinateReferenceSystem()
-                out[year] = (raster, mask, crs)
-        return out
+        return resolve_sources(self.project, self.source_kind(), self.folderWidget.filePath(),
+                               analysis or self.analysis())
 
     def zones_layer(self) -> Optional[QgsVectorLayer]:
         layer = self.zonesLayerCombo.currentLayer()
         return layer if isinstance(layer, QgsVectorLayer) else None
 
     def check_zones(self) -> QgsVectorLayer:
-        layer = self.zones_layer()
-        if layer is None:
-            raise InputError(tr("Choose a zones layer: a polygon layer of the project."))
-        if not layer.isValid():
-            raise InputError(tr("The zones layer {name} is not valid (its source cannot be read).").format(name=layer.name()))
-        if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.GeometryType.PolygonGeometry:
-            raise InputError(tr("The zones layer {name} has no polygons.").format(name=layer.name()))
-        if self.selectedOnlyCheck.isChecked():
-            if layer.selectedFeatureCount() == 0:
-                raise InputError(
-                    tr("“Selected features only” is checked but no feature of {name} is selected.").format(name=layer.name())
-                )
-        elif layer.featureCount() == 0:
-            raise InputError(tr("The zones layer {name} has no polygons.").format(name=layer.name()))
-        else:
-            request = QgsFeatureRequest().setNoAttributes().setLimit(1)
-            request.setFilterExpression("NOT is_empty_or_null($geometry)")
-            if not any(True for _ in layer.getFeatures(request)):
-                raise InputError(tr("The zones layer {name} has no polygons.").format(name=layer.name()))
-        names = set(layer.fields().names())
-        joined = set()
-        for info in layer.vectorJoins():  # joins of earlier results are removed before a run
-            join_layer = info.joinLayer()
-            if join_layer is not None and join_layer.customProperty(PROP_KIND) == STATISTICS_KIND:
-                joined.update(f.name() for f in join_layer.fields())
-        clashes = [c.key for c in columns_for(self.analysis()) if c.key in names - joined]
-        if clashes:
-            raise InputError(
-                tr("The zones layer {name} already has the field {field} (from earlier results?): "
-                   "remove those fields or use a copy of the layer without them.").format(
-                    name=layer.name(), field=clashes[0])
-            )
-        if self.joinCheck.isChecked() and not self.nameFieldCombo.currentField():
-            raise InputError(tr("Joining the results onto the zones needs a zone name field (the join key)."))
-        return layer
+        return check_zones(self.zones_layer(), selected_only=self.selectedOnlyCheck.isChecked(),
+                           analysis=self.analysis(), join=self.joinCheck.isChecked(),
+                           name_field=self.nameFieldCombo.currentField())
 
     # -- run -----------------------------------------------------------------
     def is_running(self) -> bool:
@@ -553,48 +353,12 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
 
     def build_steps(self) -> Tuple[List[AlgorithmStep], dict]:
         """Validate the inputs and return the algorithm steps; raise InputError."""
-        analysis = self.analysis()
         zones = self.check_zones()
-        sources = self.resolve_sources(analysis)
-        zones_param = QgsProcessingFeatureSourceDefinition(zones.id(), self.selectedOnlyCheck.isChecked())
-        steps = []
-        if analysis == ANALYSIS_CHANGE:
-            params = {
-                "INPUT_FROM": sources[2020][0],
-                "INPUT_TO": sources[2022][0],
-                "ZONES": zones_param,
-                ZONES_OFFSET: self.zones_offset(),
-                "COLUMN_PREFIX": PREFIX_CHANGE,
-                "OUTPUT": "TEMPORARY_OUTPUT",
-            }
-            if sources[2020][1]:
-                params["VALID_MASK_FROM"] = sources[2020][1]
-            if sources[2022][1]:
-                params["VALID_MASK_TO"] = sources[2022][1]
-            steps.append(AlgorithmStep(ALGORITHM_IDS["change"], params, tr("change statistics 2020 → 2022")))
-        else:
-            for year in years_of(analysis):
-                params = {
-                    "INPUT": sources[year][0],
-                    "ZONES": zones_param,
-                    ZONES_OFFSET: self.zones_offset(),
-                    "COLUMN_PREFIX": PREFIX_2020 if year == 2020 else PREFIX_2022,
-                    "OUTPUT": "TEMPORARY_OUTPUT",
-                }
-                if sources[year][1]:
-                    params["VALID_MASK"] = sources[year][1]
-                steps.append(AlgorithmStep(ALGORITHM_IDS["zonal"], params, tr("zonal statistics {year}").format(year=year)))
-        request = {
-            "analysis": analysis,
-            "zones_id": zones.id(),
-            "zones_name": zones.name(),
-            "name_field": self.nameFieldCombo.currentField(),
-            "raster_crs": sources[years_of(analysis)[-1]][2],
-            "add_layer": self.addLayerCheck.isChecked(),
-            "join": self.joinCheck.isChecked(),
-            "zones_offset": self.zones_offset(),
-        }
-        return steps, request
+        sources = self.resolve_sources()
+        return build_run(zones, sources, RunOptions(
+            analysis=self.analysis(), selected_only=self.selectedOnlyCheck.isChecked(),
+            zones_offset=self.zones_offset(), name_field=self.nameFieldCombo.currentField(),
+            add_layer=self.addLayerCheck.isChecked(), join=self.joinCheck.isChecked()))
 
     def run(self) -> bool:
         """Start a run; return False (with a message in the dock) when the inputs are not usable."""
@@ -606,7 +370,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             self.show_message(str(error), "error")
             return False
         self._remember_inputs()
-        self._remove_previous_join(self.project.mapLayer(request["zones_id"]))
+        self.layers.remove_previous_join(self.project.mapLayer(request["zones_id"]))
         self.nameFieldCombo.setField(request["name_field"])  # the zones' fields changed
         self._run_request = request
         self.chain = AlgorithmChain(steps, self.project, self)
@@ -639,10 +403,11 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
     def _set_running(self, running: bool) -> None:
         self.runButton.setEnabled(not running)
         self.cancelButton.setEnabled(running)
-        for widget in (self.zonesGroup, self.analysisGroup, self.outputGroup):
+        for widget in (self.zonesGroup, self.analysisGroup, self.outputWidget):
             widget.setEnabled(not running)
 
     def _remember_inputs(self) -> None:
+        zones = self.zones_layer()
         try:
             self._settings = update_settings(
                 dock_analysis=self.analysis(),
@@ -652,6 +417,8 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
                 dock_join=self.joinCheck.isChecked(),
                 low_valid_threshold_pct=float(self.thresholdSpin.value()),
                 top_n_chart=int(self.topNSpin.value()),
+                dock_zones_layer=zones.id() if zones is not None else "",
+                dock_zones_source=zones.source() if zones is not None else "",
             )
         except Exception as error:  # settings are a convenience, never a reason to fail
             log.info("Could not save the dock's settings: %s", error)
@@ -675,7 +442,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             self.runFinished.emit(False, self.message())
             return
         try:
-            result = self._build_result(outputs, request)
+            result = build_result(outputs, request)
         except Exception as error:  # a surprise in the outputs must not take QGIS down
             log.exception("Could not read the results")
             self.show_message(tr("Could not read the results: {error}").format(error=error), "error")
@@ -684,7 +451,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.set_result(result)
         notes = []
         if request["add_layer"]:
-            notes.append(self._add_result_layer(result, request))
+            notes.append(self.layers.add(result, request))
             if self.zones_layer() is not None and self.zones_layer().id() == request["zones_id"]:
                 self.nameFieldCombo.setField(request["name_field"])  # the join changed the fields
         warnings = [w for w in (chain.warnings if chain else []) if w.strip()]
@@ -697,115 +464,39 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.runFinished.emit(True, self.message())
 
     # -- results -------------------------------------------------------------
-    def _build_result(self, outputs: List[dict], request: dict) -> ResultSet:
-        analysis = request["analysis"]
-        columns = columns_for(analysis)
-        layers = [o.get("OUTPUT") for o in outputs]
-        if not layers or any(layer is None for layer in layers):
-            raise ValueError(tr("the algorithm returned no output layer"))
-        first = layers[0]
-        features = [list(layer.getFeatures()) for layer in layers]
-        count = len(features[0])
-        if any(len(f) != count for f in features):
-            raise ValueError(tr("the two runs returned different numbers of zones"))
+    @property
+    def result_layer_id(self) -> Optional[str]:
+        return self.layers.layer_id
 
-        name_field = request["name_field"]
-        name_index = first.fields().indexOf(name_field) if name_field else -1
-        labels, rows = [], []
-        for i, feature in enumerate(features[0]):
-            label = _text(feature.attributes()[name_index]) if name_index >= 0 else ""
-            labels.append(label or tr("Zone {n}").format(n=i + 1))
-            rows.append({})
-        for layer, feats in zip(layers, features):
-            fields = layer.fields()
-            for column in columns:
-                index = fields.indexOf(column.key)
-                if index < 0:
-                    continue
-                for i, feature in enumerate(feats):
-                    rows[i][column.key] = _null_to_none(feature.attributes()[index])
-        missing = [c.key for c in columns if c.field != CHANGE_VALID_PCT and c.key not in rows[0]] if rows else []
-        if missing:
-            raise ValueError(tr("missing output fields: {fields}").format(fields=", ".join(missing)))
-
-        # result layer: zone attributes and geometry of the first output, statistics of all
-        fields = QgsFields()
-        for f in first.fields():
-            fields.append(QgsField(f))
-        extra = []
-        for column in columns:
-            if fields.indexOf(column.key) < 0:
-                fields.append(new_field(column.key, FIELD_DOUBLE))
-                extra.append(column.key)
-        crs = first.crs()
-        if analysis == ANALYSIS_CHANGE:
-            self._add_change_valid_pct(features[0], rows, crs, request["raster_crs"], request.get("zones_offset", 0))
-        uri = "{}?crs={}".format(QgsWkbTypes.displayString(first.wkbType()), crs.authid() or "")
-        layer = QgsVectorLayer(uri, "results", "memory")
-        if not crs.authid():
-            layer.setCrs(crs)
-        provider = layer.dataProvider()
-        provider.addAttributes(list(fields))
-        layer.updateFields()
-        new_features = []
-        first_count = first.fields().count()
-        for i, feature in enumerate(features[0]):
-            out = QgsFeature(layer.fields())
-            out.setGeometry(feature.geometry())
-            attributes = list(feature.attributes())[:first_count]
-            attributes += [rows[i].get(key) for key in extra]
-            out.setAttributes(attributes)
-            new_features.append(out)
-        provider.addFeatures(new_features)
-        layer.updateExtents()
-        return ResultSet(
-            analysis=analysis,
-            zone_labels=labels,
-            rows=rows,
-            columns=columns,
-            label_header=name_field or tr("Zone"),
-            layer=layer,
-            zones_name=request["zones_name"],
-            key_field=name_field or "",
-        )
-
-    def _add_change_valid_pct(self, features, rows, zones_crs, raster_crs, offset=0) -> None:
-        """Valid-in-both-years share of each zone: valid area over the zone's area (raster CRS;
-        web-map offset zones converted to WGS84 first, as the algorithm did)."""
-        key = PREFIX_CHANGE + CHANGE_VALID_PCT
-        transform = None
-        if raster_crs is not None and raster_crs.isValid() and zones_crs.isValid() and raster_crs != zones_crs:
-            transform = QgsCoordinateTransform(zones_crs, raster_crs, self.project.transformContext())
-        for feature, row in zip(features, rows):
-            value = None
-            geometry = feature.geometry()
-            try:
-                if geometry is not None and not geometry.isEmpty():
-                    geometry = type(geometry)(geometry)
-                    if offset:
-                        geometry = _without_offset(geometry, offset)
-                    if transform is not None:
-                        geometry.transform(transform)
-                    area_km2 = geometry.area() / 1e6
-                    valid = row.get(PREFIX_CHANGE + "valid_km2")
-                    if area_km2 > 0 and valid is not None:
-                        value = min(100.0, 100.0 * valid / area_km2)
-            except Exception as error:  # a zone that cannot be projected gets no share
-                log.info("Zone area not computed: %s", error)
-            row[key] = value
+    @property
+    def joined(self):
+        return self.layers.joined
 
     def set_result(self, result: Optional[ResultSet]) -> None:
         self.result = result
         self.model.set_result(result)
         if result is not None:
-            self.resultsView.sortByColumn(-1, self.resultsView.horizontalHeader().sortIndicatorOrder())
-            self.resultsView.horizontalHeader().setSortIndicator(-1, self.resultsView.horizontalHeader().sortIndicatorOrder())
+            keys = [c.key for c in result.columns]
+            key = default_sort_key(result.analysis)
+            column = 1 + keys.index(key) if key in keys else 0
+            self.resultsView.sortByColumn(column, Qt.SortOrder.DescendingOrder)
             if len(result) <= 500:
                 self.resultsView.resizeColumnsToContents()
             else:
                 self.resultsView.resizeColumnToContents(0)
+            self._give_results_room()
         self._update_result_widgets()
         self.refresh_chart()
+
+    def _give_results_room(self) -> None:
+        """After a run the results matter most: the inputs keep at most a third of the dock
+        (they scroll; the border can be dragged back)."""
+        if self.results_window is not None:
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total > 0 and sizes[0] > total // 3:
+            self.splitter.setSizes([total // 3, total - total // 3])
 
     def _update_flag_summary(self) -> None:
         if self.result is None:
@@ -824,53 +515,6 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             widget.setEnabled(has)
         self._update_flag_summary()
 
-    def _add_result_layer(self, result: ResultSet, request: dict) -> str:
-        """Add a copy of the result layer to the project (and join it onto the zones)."""
-        layer = result.layer.materialize(QgsFeatureRequest())
-        layer.setName(tr("CISC {analysis} – {zones}").format(
-            analysis=analysis_label(result.analysis), zones=result.zones_name))
-        layer.setCustomProperty(PROP_KIND, STATISTICS_KIND)
-        style_result_layer(layer, result)
-        self._remove_previous_join()
-        self.project.addMapLayer(layer)
-        self.result_layer_id = layer.id()
-        if not request["join"]:
-            return ""
-        zones = self.project.mapLayer(request["zones_id"])
-        key = request["name_field"]
-        if zones is None or not key:
-            return tr("Not joined: the zones layer is gone or has no name field.")
-        values = [f[key] for f in zones.getFeatures(QgsFeatureRequest().setSubsetOfAttributes([key], zones.fields()))]
-        info = QgsVectorLayerJoinInfo()
-        info.setJoinLayer(layer)
-        info.setJoinFieldName(key)
-        info.setTargetFieldName(key)
-        # in the join layer's field order: QGIS 3.22 misplaces values of a reordered subset
-        keys = {c.key for c in result.columns}
-        info.setJoinFieldNamesSubset([f.name() for f in layer.fields() if f.name() in keys])
-        info.setPrefix("")
-        info.setUsingMemoryCache(True)
-        if not zones.addJoin(info):
-            return tr("Could not join the results onto {zones}.").format(zones=zones.name())
-        self.joined = (zones.id(), layer.id())
-        if len(set(values)) != len(values):
-            return tr("Joined on {field}, but its values are not unique: some zones got another zone's figures.").format(field=key)
-        return tr("Joined onto {zones} by {field}.").format(zones=zones.name(), field=key)
-
-    def _remove_previous_join(self, zones: Optional[QgsVectorLayer] = None) -> None:
-        """Drop the joins of earlier CISC results (their fields would clash with a new run)."""
-        if self.joined is not None:
-            zones_id, join_id = self.joined
-            self.joined = None
-            joined_zones = self.project.mapLayer(zones_id)
-            if joined_zones is not None:
-                joined_zones.removeJoin(join_id)
-        if zones is not None:
-            for info in list(zones.vectorJoins()):
-                join_layer = info.joinLayer()
-                if join_layer is not None and join_layer.customProperty(PROP_KIND) == STATISTICS_KIND:
-                    zones.removeJoin(info.joinLayerId())
-
     def _selection_changed(self, *_args) -> None:
         if self.selectedZoneCheck.isChecked():
             self.refresh_chart()
@@ -888,32 +532,31 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         return text
 
     # -- exports ---------------------------------------------------------------
-    def _ask_path(self, title: str, suffix: str, file_filter: str) -> Optional[str]:
+    def _ask_path(self, title: str, suffix: str, file_filter: str, callback, stem: Optional[str] = None):
+        """A non-blocking save dialog (file_dialogs.py): callback(path) once a file is chosen."""
         folder = self._settings.last_export_folder or str(Path.home())
-        default = Path(folder) / f"cisc_{self.result.analysis}_{self.result.zones_name or 'zones'}{suffix}"
-        path, _ = QFileDialog.getSaveFileName(self, title, str(default), file_filter)
-        if not path:
-            return None
-        if not path.lower().endswith(suffix):
-            path += suffix
-        try:
-            self._settings = update_settings(last_export_folder=str(Path(path).parent))
-        except Exception:
-            pass
-        return path
+        if stem is None:
+            stem = f"cisc_{self.result.analysis}_{self.result.zones_name or 'zones'}"
+        default = Path(folder) / f"{stem}{suffix}"
+
+        def chosen(path: str) -> None:
+            try:
+                self._settings = update_settings(last_export_folder=str(Path(path).parent))
+            except Exception:  # nosec B110 # remembering the folder is a convenience; the export goes on
+                pass
+            callback(path)
+
+        return file_dialogs.ask_save_path(self, title, str(default), file_filter, suffix, chosen)
 
     def export_csv(self, path) -> Optional[Path]:
-        try:
-            written = export_csv(self.model, path)
-        except Exception as error:
-            self.show_message(tr("Could not export {path}: {error}").format(path=path, error=error), "error")
-            return None
-        self.show_message(tr("Saved {path}").format(path=written), "success")
-        return written
+        return self._export(lambda: write_csv(self.model, path), path)
 
     def export_geopackage(self, path) -> Optional[Path]:
+        return self._export(lambda: write_geopackage(self.result, path, layer_name=f"cisc_{self.result.analysis}"), path)
+
+    def _export(self, write, path) -> Optional[Path]:
         try:
-            written = export_geopackage(self.result, path, layer_name=f"cisc_{self.result.analysis}")
+            written = write()
         except Exception as error:
             self.show_message(tr("Could not export {path}: {error}").format(path=path, error=error), "error")
             return None
@@ -922,108 +565,48 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
 
     def _export_csv_clicked(self) -> None:
         if self.result is not None:
-            path = self._ask_path(tr("Export the table as CSV"), ".csv", tr("CSV files (*.csv)"))
-            if path:
-                self.export_csv(path)
+            self._ask_path(tr("Export the table as CSV"), ".csv", tr("CSV files (*.csv)"), self.export_csv)
 
     def _export_gpkg_clicked(self) -> None:
         if self.result is not None:
-            path = self._ask_path(tr("Export the results as GeoPackage"), ".gpkg", tr("GeoPackage (*.gpkg)"))
-            if path:
-                self.export_geopackage(path)
+            self._ask_path(tr("Export the results as GeoPackage"), ".gpkg", tr("GeoPackage (*.gpkg)"),
+                           self.export_geopackage)
 
     # -- charts ----------------------------------------------------------------
     def chart_kind(self) -> str:
-        return self.chartCombo.currentData()
+        return self.charts.kind()
 
     def set_chart_kind(self, kind: str) -> None:
-        self.chartCombo.setCurrentIndex(self.chartCombo.findData(kind))
-        self.refresh_chart()
+        self.charts.set_kind(kind)
 
     def refresh_chart(self, *_args) -> None:
-        self._clear_chart()
-        self.selectedZoneCheck.setVisible(self.chart_kind() == charts.CHART_TRANSITIONS)
-        if not charts.matplotlib_available():
-            self.chartNoteLabel.setText(
-                tr("Charts need matplotlib, which could not be loaded ({error}). The table shows all figures.")
-                .format(error=charts.unavailable_reason())
-            )
-            self.chartNoteLabel.setVisible(True)
-            self.savePngButton.setEnabled(False)
-            return
-        reason = charts.chart_unavailable_reason(self.chart_kind(), self.result)
-        if reason:
-            self.chartNoteLabel.setText(reason)
-            self.chartNoteLabel.setVisible(True)
-            self.savePngButton.setEnabled(False)
-            return
-        selected = self.selected_result_row() if self.selectedZoneCheck.isChecked() else None
-        try:
-            self._figure = charts.make_figure(
-                self.chart_kind(), self.result, top_n=self.topNSpin.value(), selected_row=selected
-            )
-            self._canvas = charts.make_canvas(self._figure, self.chartContainer)
-        except Exception as error:
-            log.exception("Chart failed")
-            self._figure = None
-            self.chartNoteLabel.setText(tr("The chart could not be drawn: {error}").format(error=error))
-            self.chartNoteLabel.setVisible(True)
-            self.savePngButton.setEnabled(False)
-            return
-        self.chartContainer.layout().addWidget(self._canvas)
-        self.chartNoteLabel.setVisible(False)
-        self.savePngButton.setEnabled(True)
-
-    def _clear_chart(self) -> None:
-        if self._canvas is not None:
-            self.chartContainer.layout().removeWidget(self._canvas)
-            self._canvas.setParent(None)
-            self._canvas.deleteLater()
-        self._canvas = None
-        self._figure = None
+        self.charts.refresh()
 
     def current_figure(self):
-        return self._figure
+        return self.charts.figure
+
+    def current_canvas(self):
+        return self.charts.canvas
 
     def save_chart_png(self, path) -> Optional[Path]:
-        if self._figure is None:
-            self.show_message(tr("There is no chart to save."), "error")
-            return None
-        try:
-            written = charts.save_png(self._figure, path)
-        except Exception as error:
-            self.show_message(tr("Could not save {path}: {error}").format(path=path, error=error), "error")
-            return None
-        self.show_message(tr("Saved {path}").format(path=written), "success")
-        return written
+        return self.charts.save_png(path)
 
     def _save_png_clicked(self) -> None:
-        if self._figure is None:
-            return
-        folder = self._settings.last_export_folder or str(Path.home())
-        default = Path(folder) / f"cisc_{self.chart_kind()}.png"
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save chart as PNG"), str(default), tr("PNG images (*.png)"))
-        if path:
-            self.save_chart_png(path)
+        if self.charts.figure is not None:
+            self._ask_path(tr("Save chart as PNG"), ".png", tr("PNG images (*.png)"), self.save_chart_png,
+                           stem=f"cisc_{self.chart_kind()}")
 
     # -- life cycle ------------------------------------------------------------
     def _project_cleared(self) -> None:
         self.cancel_running_task()
-        self.joined = None
-        self.result_layer_id = None
+        self.layers.forget()
         self.set_result(None)
         self.messageLabel.setText("")
+        self._zones_user_choice = False
 
     def _layers_removed(self, layer_ids) -> None:
         ids = set(layer_ids)
-        if self.result_layer_id in ids:
-            self.result_layer_id = None
-        if self.joined is not None and (self.joined[0] in ids or self.joined[1] in ids):
-            if self.joined[1] in ids and self.joined[0] not in ids:
-                zones = self.project.mapLayer(self.joined[0])
-                if zones is not None:
-                    zones.removeJoin(self.joined[1])
-            self.joined = None
+        self.layers.layers_removed(ids)
         if self.chain is not None and self._run_request and self._run_request.get("zones_id") in ids:
             self.cancel_running_task()
             self.show_message(tr("The zones layer was removed: the run was cancelled."), "warning")
@@ -1033,17 +616,25 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.cancel_running_task()
         super().closeEvent(event)
 
-    def deleteLater(self):
+    def shutdown(self) -> None:
+        """Everything that could call back into the dock later is stopped: the run, the save
+        dialogs, the results window, the project's signals (the plugin is being unloaded)."""
         self.cancel_running_task()
+        file_dialogs.close_all(self)
+        if self.results_window is not None:
+            self.set_results_in_window(False)
         self.disconnect_project()
-        self._clear_chart()
+        self.charts.clear()
+
+    def deleteLater(self):
+        self.shutdown()
         super().deleteLater()
 
     def disconnect_project(self) -> None:
         for signal, slot in (
             (self.project.cleared, self._project_cleared),
             (self.project.layersWillBeRemoved, self._layers_removed),
-            (self.project.layersAdded, self._update_source_status),
+            (self.project.layersAdded, self._layers_added),
         ):
             try:
                 signal.disconnect(slot)

@@ -37,8 +37,6 @@ ANALYSES = (ANALYSIS_2020, ANALYSIS_2022, ANALYSIS_BOTH, ANALYSIS_CHANGE)
 PREFIX_2020 = "y2020_"
 PREFIX_2022 = "y2022_"
 PREFIX_CHANGE = "chg_"
-# Derived for the change analysis: valid-in-both-years area over the zone's area.
-CHANGE_VALID_PCT = "valid_pct"
 
 FLAG_ROLE = Qt.ItemDataRole.UserRole + 1  # bool: the row is flagged for low valid coverage
 VALUE_ROLE = Qt.ItemDataRole.UserRole  # the raw value (float or None) / label text
@@ -49,6 +47,34 @@ try:  # an int for the item delegate: PyQt5 flags convert with int(), PyQt6 enum
 except TypeError:
     _ALIGN_NUMBERS = (Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
 _TRANSITION = re.compile(r"^t(\d)(\d)_km2$")
+
+
+# Decimals of exported figures (CSV, clipboard): a 30 m pixel is 0.0009 km2, so 4 decimals keep
+# every pixel count exact and drop float noise (3.8411999999999997 -> 3.8412); shares to 0.01 %.
+# The GeoPackage keeps full precision.
+AREA_DECIMALS = 4
+PERCENT_DECIMALS = 2
+
+
+def default_sort_key(analysis: str) -> str:
+    """The column the table is sorted by after a run (descending): the impervious area."""
+    return {
+        ANALYSIS_2020: PREFIX_2020 + "imperv_km2",
+        ANALYSIS_2022: PREFIX_2022 + "imperv_km2",
+        ANALYSIS_BOTH: PREFIX_2022 + "imperv_km2",
+        ANALYSIS_CHANGE: PREFIX_CHANGE + "imperv_to_km2",
+    }[analysis]
+
+
+def export_number(value, column: "ResultColumn") -> str:
+    """A figure as written to CSV and the clipboard: rounded to what 30 m pixels support."""
+    if value is None:
+        return ""
+    number = float(value)
+    if math.isnan(number):
+        return ""
+    digits = PERCENT_DECIMALS if column.is_percent else AREA_DECIMALS
+    return repr(round(number, digits) + 0.0)  # + 0.0: no "-0.0"
 
 
 def analysis_label(analysis: str) -> str:
@@ -148,7 +174,6 @@ def columns_for(analysis: str) -> List[ResultColumn]:
         main = [f for f in CHANGE_FIELDS if not _TRANSITION.match(f)]
         transitions = [f for f in CHANGE_FIELDS if f not in main]
         cols = [ResultColumn(PREFIX_CHANGE + f, f, period) for f in main]
-        cols.insert(1, ResultColumn(PREFIX_CHANGE + CHANGE_VALID_PCT, CHANGE_VALID_PCT, period))
         cols += [ResultColumn(PREFIX_CHANGE + f, f, period) for f in transitions]
         return cols
     raise ValueError(f"unknown analysis {analysis!r}")
@@ -289,8 +314,11 @@ class ResultsTableModel(QAbstractTableModel):
         if self._result is None or orientation != Qt.Orientation.Horizontal:
             return super().headerData(section, orientation, role)
         if section == 0:
-            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-                return self._result.label_header
+            if role == Qt.ItemDataRole.DisplayRole:
+                return tr("Zone")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                field_name = self._result.key_field or self._result.label_header
+                return tr("Zone (field {field})").format(field=field_name) if field_name else tr("Zone")
             return None
         column = self._result.columns[section - 1]
         if role == Qt.ItemDataRole.DisplayRole:
@@ -367,7 +395,7 @@ class ResultsTableModel(QAbstractTableModel):
             line = [str(self._result.zone_labels[r])]
             for c in self._result.columns:
                 v = self._result.rows[r].get(c.key)
-                line.append("" if v is None else (repr(float(v)) if raw else format_value(v, c)))
+                line.append(export_number(v, c) if raw else ("" if v is None else format_value(v, c)))
             out.append(line)
         return out
 
@@ -395,7 +423,8 @@ def _remove_quietly(path: Path) -> None:
 
 
 def export_csv(model: ResultsTableModel, path) -> Path:
-    """Write the table (all rows, display order, full precision) as UTF-8 CSV, atomically."""
+    """Write the table (all rows, display order, figures rounded by export_number()) as UTF-8
+    CSV, atomically."""
     target = Path(path)
     if model.result() is None:
         raise ValueError(tr("There are no results to export."))

@@ -12,6 +12,7 @@ finished() (main thread) reports and calls the caller's callback.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
@@ -28,7 +29,17 @@ from .http import HttpError, HttpSession, proxy_from_qgis
 
 log = get_logger("layers.download")
 
-_RUNNING = set()  # keeps the Python side of running tasks alive
+_RUNNING = set()  # keeps the Python side of running tasks alive (downloads, stream probes)
+
+
+def cancel_running_tasks() -> None:
+    """Plugin unload: no callback of a running task may run afterwards; cancel them all."""
+    for task in list(_RUNNING):
+        task.on_done = None
+        try:
+            task.cancel()
+        except RuntimeError:  # its C++ side is already gone
+            _RUNNING.discard(task)
 
 
 def fetch_small(
@@ -356,6 +367,11 @@ class DownloadTask(QgsTask):
                 view = view[handle.write(view):]
         except OSError as exc:
             kept = os.path.getsize(part) if os.path.exists(part) else 0
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise CiscError(
+                    tr("{part}: the disk is full ({error}); the partial file ({size}) is kept: free space and "
+                       "download again to resume.").format(part=part, error=exc.strerror or exc, size=_mb(kept))
+                ) from None
             raise CiscError(
                 tr("{part}: could not write ({error}); the partial file ({size}) is kept, free space and download "
                    "again to resume.").format(part=part, error=exc.strerror or exc, size=_mb(kept))

@@ -57,7 +57,7 @@ def proxy_from_qgis() -> Optional[Proxy]:
         kind = proxy.type()
         if kind in (QNetworkProxy.ProxyType.HttpProxy, QNetworkProxy.ProxyType.HttpCachingProxy) and proxy.hostName():
             return Proxy(proxy.hostName(), int(proxy.port() or 8080), proxy.user() or "", proxy.password() or "")
-    except Exception:  # noqa: BLE001 - no QGIS (core tests) or no network manager yet
+    except Exception:  # noqa: BLE001  # nosec B110 # no QGIS (core tests) or no network manager yet: no proxy
         pass
     return None
 

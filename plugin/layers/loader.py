@@ -83,8 +83,12 @@ def qgis_proxy() -> sources.ProxySettings:
     )
 
 
-def streaming_options(max_retry: int = 5, retry_delay: float = 2.0) -> Dict[str, str]:
-    return sources.gdal_http_options(user_agent(), qgis_proxy(), max_retry=max_retry, retry_delay=retry_delay)
+def streaming_options(max_retry: int = 5, retry_delay: float = 2.0, **timeouts) -> Dict[str, str]:
+    """The GDAL options of streaming (read QGIS's settings: call on the main thread); timeouts:
+    connect_timeout, timeout, low_speed_time, low_speed_limit of sources.gdal_http_options."""
+    return sources.gdal_http_options(
+        user_agent(), qgis_proxy(), max_retry=max_retry, retry_delay=retry_delay, **timeouts
+    )
 
 
 def prepare_streaming(base_url: str | None = None, options: Dict[str, str] | None = None) -> Tuple[Dict[str, str], str]:
@@ -298,7 +302,7 @@ def zoom_to_layers(layers, project: QgsProject, iface=None) -> bool:
         try:
             transform = QgsCoordinateTransform(layer.crs(), target, project)
             extent.combineExtentWith(transform.transformBoundingBox(layer.extent()))
-        except Exception:  # noqa: BLE001 - a layer without a usable CRS is left out of the zoom
+        except Exception:  # noqa: BLE001  # nosec B112 # a layer without a usable CRS is left out of the zoom
             continue
     if extent.isEmpty():
         return False

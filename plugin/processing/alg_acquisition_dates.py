@@ -24,6 +24,7 @@ from ..toolbelt.qgis_compat import FIELD_DATE, FIELD_DOUBLE
 from .base import (
     CiscAlgorithm,
     FeedbackBridge,
+    check_outputs,
     engine_errors,
     geometry_wkb,
     offset_parameter,
@@ -33,7 +34,7 @@ from .base import (
     write_features,
     zones_parameter,
 )
-from .crs_guard import TransformProbe, checked_bounding_box, transform_or_none, zone_transform
+from .crs_guard import TransformProbe, checked_bounding_box, defined_crs, transform_or_none, zone_transform
 
 _FIELD_TYPES = {"date_min": FIELD_DATE, "date_max": FIELD_DATE, "date_median": FIELD_DATE,
                 "date_cover_pct": FIELD_DOUBLE}
@@ -125,6 +126,7 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
 
     def process(self, parameters, context, feedback):
         albers = QgsCoordinateReferenceSystem.fromProj(CHINA_ALBERS_PROJ)
+        check_outputs(self, parameters, context, sources=("ZONES", "DATES"))
         zone_source, features, wkbs = read_zones(self, parameters, "ZONES", context, albers, feedback, (0.0, 20.0),
                                                  offset=offset_value(self, parameters, context))
         zone_extent = QgsRectangle()
@@ -148,8 +150,9 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
                 tr("{layer}: acquisition dates read from the field {field}.").format(layer=label, field=field)
             )
             index = fields.lookupField(field)
-            to_albers = zone_transform(source.sourceCrs(), albers, context.transformContext(), label)
-            if to_albers is None and not source.sourceCrs().isValid():
+            source_crs = defined_crs(source.sourceCrs())  # an "Undefined ... SRS" is no CRS
+            to_albers = zone_transform(source_crs, albers, context.transformContext(), label)
+            if to_albers is None and not source_crs.isValid():
                 feedback.pushWarning(
                     tr("{layer}: the date layer has no CRS; its coordinates are taken as China Albers metres.").format(
                         layer=label)
@@ -157,7 +160,7 @@ class AcquisitionDatesAlgorithm(CiscAlgorithm):
             probe = TransformProbe(to_albers, label)
             request = QgsFeatureRequest().setSubsetOfAttributes([index])
             if not zone_extent.isEmpty():
-                to_source = zone_transform(albers, source.sourceCrs(), context.transformContext(), label)
+                to_source = zone_transform(albers, source_crs, context.transformContext(), label)
                 try:
                     request.setFilterRect(checked_bounding_box(to_source, zone_extent, label))
                 except QgsCsException:

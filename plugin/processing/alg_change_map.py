@@ -51,8 +51,13 @@ class ChangeMapAlgorithm(CiscAlgorithm):
         extent = None
         if parameters.get("EXTENT") not in (None, ""):
             rect = self.extent_in_raster_crs(parameters, context, crs, raster_from)
-            if not rect.isNull() and not rect.isEmpty():
-                extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+            if rect.isNull() or rect.isEmpty():  # a point or a line: never the whole raster instead
+                raise QgsProcessingException(
+                    tr("EXTENT ({extent}) has no area: give an extent with a width and a height, or leave it "
+                       "empty for the whole raster. Nothing was written.").format(
+                        extent=self.parameterAsString(parameters, "EXTENT", context) or rect.toString())
+                )
+            extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         raise_if_cancelled(feedback)
         with engine_errors():

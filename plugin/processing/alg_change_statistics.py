@@ -9,6 +9,7 @@ from .base import (
     YEAR_TO,
     CiscAlgorithm,
     FeedbackBridge,
+    check_outputs,
     engine_errors,
     engine_threads,
     offset_parameter,
@@ -16,9 +17,11 @@ from .base import (
     output_fields,
     raster_crs,
     read_zones,
+    untransformable_zones,
     write_features,
     year_inputs,
     year_parameters,
+    zone_labels,
     zones_parameter,
 )
 
@@ -50,6 +53,7 @@ class ChangeStatisticsAlgorithm(CiscAlgorithm):
 
         raster_from, mask_from = year_inputs(self, parameters, context, feedback, YEAR_FROM)
         raster_to, mask_to = year_inputs(self, parameters, context, feedback, YEAR_TO)
+        check_outputs(self, parameters, context, (raster_from, mask_from, raster_to, mask_to))
         prefix = self.parameterAsString(parameters, "COLUMN_PREFIX", context) or ""
         crs = raster_crs(raster_from)
         source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback, raster=raster_from,
@@ -65,6 +69,8 @@ class ChangeStatisticsAlgorithm(CiscAlgorithm):
                 feedback=FeedbackBridge(feedback, 10.0, 95.0),
                 threads=engine_threads(),
                 other_values="error",
+                zone_labels=zone_labels(features),
+                unmeasurable=untransformable_zones(features, wkbs),
             )
         dest = write_features(self, parameters, context, feedback, source, fields, features, records, CHANGE_FIELDS)
         return {"OUTPUT": dest}

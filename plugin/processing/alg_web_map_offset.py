@@ -17,7 +17,7 @@ from qgis.core import (
 from ..core.webmap_offset import OFFSET_BD09, OFFSET_GCJ02, ShiftSummary, forward, shift_metres, to_wgs84
 from ..core.wkb_coords import map_many_wkb_xy
 from ..toolbelt.i18n import tr
-from .base import CiscAlgorithm, raise_if_cancelled, refuse_offset_crs, source_label
+from .base import CiscAlgorithm, check_outputs, raise_if_cancelled, refuse_offset_crs, source_label
 
 # DIRECTION values: (offset system, True when converting to WGS84)
 DIRECTIONS = (
@@ -76,6 +76,7 @@ class WebMapOffsetAlgorithm(CiscAlgorithm):
         label = source_label(parameters, self.ZONES, source)
         kind, to_wgs = DIRECTIONS[self.parameterAsEnum(parameters, self.DIRECTION, context)]
         refuse_offset_crs(kind, source.sourceCrs(), label)
+        check_outputs(self, parameters, context, sources=(self.ZONES,), name=self.OUTPUT)
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, source.fields(), source.wkbType(),
                                              source.sourceCrs())
         if sink is None:

@@ -7,6 +7,7 @@ from ..toolbelt.i18n import tr
 from .base import (
     CiscAlgorithm,
     FeedbackBridge,
+    check_outputs,
     engine_errors,
     engine_threads,
     offset_parameter,
@@ -14,9 +15,11 @@ from .base import (
     output_fields,
     raster_crs,
     read_zones,
+    untransformable_zones,
     write_features,
     year_inputs,
     year_parameters,
+    zone_labels,
     zones_parameter,
 )
 
@@ -47,6 +50,7 @@ class ZonalStatisticsAlgorithm(CiscAlgorithm):
         from ..core.engine import zonal_statistics
 
         raster, mask = year_inputs(self, parameters, context, feedback)
+        check_outputs(self, parameters, context, (raster, mask))
         prefix = self.parameterAsString(parameters, "COLUMN_PREFIX", context) or ""
         crs = raster_crs(raster)
         source, features, wkbs = read_zones(self, parameters, "ZONES", context, crs, feedback, raster=raster,
@@ -60,6 +64,8 @@ class ZonalStatisticsAlgorithm(CiscAlgorithm):
                 feedback=FeedbackBridge(feedback, 10.0, 95.0),
                 threads=engine_threads(),
                 other_values="error",
+                zone_labels=zone_labels(features),
+                unmeasurable=untransformable_zones(features, wkbs),
             )
         dest = write_features(self, parameters, context, feedback, source, fields, features, records, ZONAL_FIELDS)
         return {"OUTPUT": dest}

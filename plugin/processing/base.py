@@ -35,7 +35,7 @@ from ..toolbelt.i18n import tr, tr_message
 from ..toolbelt.log import get_logger
 from ..toolbelt.qgis_compat import FIELD_DOUBLE, field_type_id, new_field
 from . import help as help_texts
-from .crs_guard import TransformProbe, crs_label, refuse_crs_less_degrees, zone_transform
+from .crs_guard import TransformProbe, crs_label, defined_crs, refuse_crs_less_degrees, zone_transform
 from .zone_geometry import ZonePipeline, tolerance_for
 
 log = get_logger("processing")
@@ -385,7 +385,7 @@ def source_label(parameters, name, source) -> str:
 
         if isinstance(value, QgsProcessingFeatureSourceDefinition):
             return value.source.staticValue()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001  # nosec B110 # only a label: the source's own name is used instead
         pass
     return source.sourceName() if source is not None else name
 
@@ -417,7 +417,7 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
                 layer=label, kind=QgsWkbTypes.displayString(source.wkbType())
             )
         )
-    source_crs = source.sourceCrs()
+    source_crs = defined_crs(source.sourceCrs())  # an "Undefined ... SRS" is no CRS
     refuse_offset_crs(offset, source_crs, label)
     transform = zone_transform(source_crs, target_crs, context.transformContext(), label)
     if transform is not None:
@@ -494,9 +494,7 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
         )
     if untransformable:
         feedback.pushWarning(
-            tr("{count} zone(s) could not be transformed to the raster's CRS and get zeros and NULLs.").format(
-                count=untransformable
-            )
+            tr("{count} zone(s) could not be transformed to the raster's CRS.").format(count=untransformable)
         )
     return source, features, wkbs
 
@@ -588,29 +586,52 @@ def output_fields(zone_fields: QgsFields, names, prefix: str, field_type=FIELD_D
 
 
 def write_features(algorithm, parameters, context, feedback, source, fields, features, records, names, convert=None):
-    """Create the sink only now (everything is computed), then write every zone."""
+    """Create the sink only now (everything is computed), then write every zone: completely or
+    not at all (processing/outputs.py: a temporary file, verified, then moved into place)."""
+    from .outputs import FeatureOutput
+
     raise_if_cancelled(feedback)
-    sink, dest_id = algorithm.parameterAsSink(
-        parameters, "OUTPUT", context, fields, source.wkbType(), source.sourceCrs()
-    )
-    if sink is None:
-        raise QgsProcessingException(algorithm.invalidSinkError(parameters, "OUTPUT"))
-    for feature, record in zip(features, records):
-        out = QgsFeature(fields)
-        out.setGeometry(feature.geometry())
-        values = list(feature.attributes())
-        for name in names:
-            value = record.get(name)
-            if convert is not None:
-                value = convert(value)
-            values.append(value)
-        out.setAttributes(values)
-        if not sink.addFeature(out):
-            raise QgsProcessingException(
-                tr("Cannot write to {output}: {error}").format(output=dest_id, error=sink.lastError())
-            )
+    output = FeatureOutput(algorithm, parameters, context, fields, source.wkbType(), source.sourceCrs())
+    try:
+        for feature, record in zip(features, records):
+            out = QgsFeature(fields)
+            out.setGeometry(feature.geometry())
+            values = list(feature.attributes())
+            for name in names:
+                value = record.get(name)
+                if convert is not None:
+                    value = convert(value)
+                values.append(value)
+            out.setAttributes(values)
+            output.add(out)
+        dest_id = output.commit()
+    except BaseException:
+        output.discard()
+        raise
     feedback.setProgress(100)
     return dest_id
+
+
+def untransformable_zones(features, wkbs):
+    """Positions of zones that hold a polygon but came back from read_zones without a geometry
+    (the transformation failed): their figures are unknown, not zero."""
+    return [index for index, (feature, wkb) in enumerate(zip(features, wkbs))
+            if wkb is None and feature.hasGeometry() and geometry_wkb(feature.geometry()) is not None]
+
+
+def zone_labels(features):
+    """How the engine's warnings name the zones: by feature id, as QGIS does."""
+    return [tr("feature {fid}").format(fid=feature.id()) for feature in features]
+
+
+def check_outputs(algorithm, parameters, context, inputs=(), sources=("ZONES",), name="OUTPUT") -> None:
+    """Refuse, before any work, a feature output (parameter `name`) that is one of the run's inputs
+    or cannot be written (plugin/core/outputs.py). inputs: paths read; sources: parameters whose
+    files are read."""
+    from .outputs import check_feature_output, source_file
+
+    files = list(inputs) + [source_file(parameters, source, context) for source in sources]
+    check_feature_output(parameters, context, files, name)
 
 
 def engine_threads():

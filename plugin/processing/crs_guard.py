@@ -52,10 +52,22 @@ def zone_transform(source_crs: QgsCoordinateReferenceSystem, target_crs: QgsCoor
     return transform
 
 
-def declared_but_unreadable(source_crs: QgsCoordinateReferenceSystem, declared: str) -> bool:
-    """True when the layer says it has a CRS (declared: its authid/WKT as the provider stores
-    it) but QGIS could not build it."""
-    return bool(declared) and not source_crs.isValid()
+def defined_crs(crs: QgsCoordinateReferenceSystem) -> QgsCoordinateReferenceSystem:
+    """crs, or no CRS (an invalid one) when crs only says the CRS is unknown.
+
+    A GeoPackage whose layer has srs_id 0 or -1 (GDAL writes them for "no CRS") comes back from
+    GDAL as "Undefined geographic SRS" (a GEOGCS with an unknown datum) or "Undefined Cartesian
+    SRS" (a LOCAL_CS): both are *valid* CRSs to QGIS, so they would be used as if they were real
+    (a LOCAL_CS cannot be transformed at all, an undefined GEOGCS is taken as lon/lat on WGS84).
+    They are treated like a shapefile without .prj: the run warns, or refuses degrees beside a
+    raster in metres."""
+    if not crs.isValid() or crs.authid():
+        return crs
+    wkt = (crs.toWkt() or "").lstrip().upper()
+    name = (crs.description() or "").strip().lower()
+    if wkt.startswith(("LOCAL_CS", "ENGCRS", "ENGINEERINGCRS")) or name.startswith("undefined "):
+        return QgsCoordinateReferenceSystem()
+    return crs
 
 
 class TransformProbe:

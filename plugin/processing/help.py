@@ -70,14 +70,17 @@ def short_help(name: str) -> str:
             "<p>Per zone, over the pixels valid in both years: the area of the 16 transitions "
             "t&lt;from&gt;&lt;to&gt;_km2 (class codes 0 bare, 1 impervious, 2 vegetation, 3 water), impervious "
             "area then and now, gain (to impervious from any other class), loss, net change and growth_pct = "
-            "100 x (now - then) / then (NULL when then is 0).</p><p>The two years must be on one grid (same "
-            "pixel size and alignment; their extents may differ). Each year has its own optional valid mask.</p>"
+            "100 x (now - then) / then (NULL when then is 0); valid_km2, invalid_km2 and valid_pct (100 x pixel "
+            "centres valid in both years / all the zone's pixel centres).</p><p>The two years must be on one grid "
+            "(same pixel size and alignment; their extents may differ and must overlap). Each year has its own "
+            "optional valid mask.</p>"
         ),
         "changemap": tr(
             "<p>A GeoTIFF (tiled, compressed) on the FROM raster's grid, optionally clipped to EXTENT: value "
             "10 x class_from + class_to (e.g. 21 = vegetation -> impervious) where the pixel is valid in both "
             "years, 255 (nodata) elsewhere. Loaded with a paletted style labelled \"vegetation -> impervious\" "
-            "etc. A cancelled run leaves no file behind.</p>"
+            "etc. OUTPUT must be a .tif file other than the inputs. A cancelled or failed run (a full disk) "
+            "leaves no file behind.</p>"
         ),
         "imperviousfraction": tr(
             "<p>Impervious percent of the valid pixels of each coarse cell of CELL_SIZE metres (default 1 km), "

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsGeometry
 
-from ..core.densify import PolygonArrays, TransformFailed, densify_transform, polygon_wkb, polygon_wkb_arrays
+from ..core.densify import PolygonBlocks, TransformFailed, densify_transform, polygon_wkb, polygon_wkb_blocks
 from ..core.webmap_offset import OFFSET_NONE, ShiftSummary, to_wgs84
 from ..core.wkb_coords import map_wkb_xy
 
@@ -88,7 +88,7 @@ class ZonePipeline:
         self.untransformable = 0
         self.inserted = 0
         self._points = points_transform(transform) if transform is not None else None
-        self._pending: List[Tuple[int, PolygonArrays, bool]] = []
+        self._pending: List[Tuple[int, PolygonBlocks, bool]] = []
         self._pending_vertices = 0
         self._results: Dict[int, Optional[bytes]] = {}
 
@@ -99,16 +99,16 @@ class ZonePipeline:
         if self._points is None and self.offset == OFFSET_NONE:
             self._results[position] = wkb  # nothing to do: the zones are in the target CRS
             return
-        arrays = polygon_wkb_arrays(wkb)
-        if arrays is None:  # not readable as polygons: left to QGIS, vertex by vertex
+        blocks = polygon_wkb_blocks(wkb)
+        if blocks is None:  # not readable as polygons: left to QGIS, vertex by vertex
             self._results[position] = self._fallback(wkb)
             return
-        if arrays.vertex_count == 0:
+        if blocks.vertex_count == 0:
             self._results[position] = None
             return
         sampled = self.probe is not None and self._points is not None and self.probe.wants()
-        self._pending.append((position, arrays, sampled))
-        self._pending_vertices += arrays.vertex_count
+        self._pending.append((position, blocks, sampled))
+        self._pending_vertices += blocks.vertex_count
         if self._pending_vertices >= CHUNK_VERTICES:
             self.flush()
 
@@ -121,25 +121,22 @@ class ZonePipeline:
         pending, self._pending, self._pending_vertices = self._pending, [], 0
         if not pending:
             return
-        x = np.concatenate([arrays.x for _, arrays, _ in pending])
-        y = np.concatenate([arrays.y for _, arrays, _ in pending])
+        xy = np.concatenate([ring for _, blocks, _ in pending for ring in blocks.ring_arrays()])
+        x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
         if self.offset != OFFSET_NONE:
             x, y = to_wgs84(x, y, self.offset, self.summary)
-        counts = [arrays.vertex_count for _, arrays, _ in pending]
+        counts = [blocks.vertex_count for _, blocks, _ in pending]
+        sizes = np.fromiter((n for _, blocks, _ in pending for n in blocks.counts), dtype=np.int64)
         if self._points is None:
-            self._store(pending, x, y, [arrays.ring_sizes for _, arrays, _ in pending])
+            self._store(pending, x, y, sizes)
             return
-        sizes = np.concatenate([arrays.ring_sizes for _, arrays, _ in pending])
         try:
             tx, ty, new_sizes = self._densified(x, y, sizes)
         except (QgsCsException, TransformFailed):
             self._zone_by_zone(pending, x, y, counts)
             return
-        ring_counts = [len(arrays.ring_sizes) for _, arrays, _ in pending]
-        ring_splits = np.cumsum(ring_counts)[:-1]
-        sizes_per_zone = np.split(new_sizes, ring_splits)
-        self._sample(pending, x, y, counts, tx, ty, [int(s.sum()) for s in sizes_per_zone])
-        self._store(pending, tx, ty, sizes_per_zone)
+        self._sample(pending, x, y, counts, tx, ty, new_sizes)
+        self._store(pending, tx, ty, new_sizes)
 
     def _densified(self, x, y, sizes):
         if not self.densify:
@@ -154,34 +151,48 @@ class ZonePipeline:
 
     def _zone_by_zone(self, pending, x, y, counts) -> None:
         starts = np.concatenate([[0], np.cumsum(counts)])
-        for index, (position, arrays, sampled) in enumerate(pending):
+        for index, item in enumerate(pending):
+            position, blocks, _sampled = item
             zx, zy = x[starts[index]:starts[index + 1]], y[starts[index]:starts[index + 1]]
             try:
-                tx, ty, sizes = self._densified(zx, zy, arrays.ring_sizes)
+                tx, ty, sizes = self._densified(zx, zy, np.asarray(blocks.counts, dtype=np.int64))
             except (QgsCsException, TransformFailed):
                 self.untransformable += 1
                 self._results[position] = None
                 continue
-            self._sample([(position, arrays, sampled)], zx, zy, [arrays.vertex_count], tx, ty, [int(sizes.sum())])
-            self._store([(position, arrays, sampled)], tx, ty, [sizes])
+            self._sample([item], zx, zy, [blocks.vertex_count], tx, ty, sizes)
+            self._store([item], tx, ty, sizes)
 
-    def _sample(self, pending, x, y, counts, tx, ty, new_counts) -> None:
+    def _sample(self, pending, x, y, counts, tx, ty, new_sizes) -> None:
         """The probe's (before, after) pair of each sampled zone: its first vertex."""
         if self.probe is None:
             return
-        start = new_start = 0
-        for (_position, _arrays, sampled), count, new_count in zip(pending, counts, new_counts):
+        start = new_start = ring = 0
+        for (_position, blocks, sampled), count in zip(pending, counts):
+            rings = len(blocks.counts)
+            new_count = int(new_sizes[ring:ring + rings].sum())
             if sampled:
                 self.probe.add((float(x[start]), float(y[start])), (float(tx[new_start]), float(ty[new_start])))
             start += count
             new_start += new_count
+            ring += rings
 
-    def _store(self, pending, x, y, sizes_per_zone) -> None:
-        start = 0
-        for (position, arrays, _sampled), sizes in zip(pending, sizes_per_zone):
-            n = int(np.sum(sizes))
-            self._results[position] = polygon_wkb(x[start:start + n], y[start:start + n], sizes, arrays.part_rings)
+    def _store(self, pending, x, y, new_sizes) -> None:
+        """Each zone's WKB with its new coordinates: rewritten in place when no vertex was added."""
+        xy = np.empty((len(x), 2), dtype="<f8")
+        xy[:, 0], xy[:, 1] = x, y
+        start = ring = 0
+        for position, blocks, _sampled in pending:
+            rings = len(blocks.counts)
+            sizes = new_sizes[ring:ring + rings]
+            n = int(sizes.sum())
+            if n == blocks.vertex_count:
+                self._results[position] = blocks.with_coordinates(xy[start:start + n])
+            else:
+                self._results[position] = polygon_wkb(x[start:start + n], y[start:start + n], sizes,
+                                                      blocks.part_rings)
             start += n
+            ring += rings
 
     def _fallback(self, wkb: bytes) -> Optional[bytes]:
         """A geometry the polygon reader does not take: offset removed, transformed by QGIS itself."""

@@ -28,6 +28,11 @@ class PluginSettings:
     dock_folder: str = ""
     dock_add_layer: bool = True
     dock_join: bool = False
+    dock_zones_layer: str = ""  # id of the last zones layer used (the default while in the project)
+    dock_zones_source: str = ""  # and its source, for the same layer in another session
+    dock_splitter: str = ""  # base64 of the inputs/results splitter state
+    dock_results_window: bool = False  # results (table and charts) in their own window
+    dock_results_geometry: str = ""  # base64 of that window's geometry
     # Engine
     threads: int = 0  # 0: all cores
 

@@ -4,13 +4,18 @@
     <context>
         <name>CiscImpervious</name>
         <message>
-            <location filename="../../plugin/core/changemap.py" line="344" />
-            <location filename="../../plugin/core/fraction.py" line="114" />
+            <location filename="../../plugin/core/changemap.py" line="58" />
+            <source>The extent ({xmin}, {ymin}, {xmax}, {ymax}) has no area; choose an extent with a width and a height, or leave it empty for the whole raster.</source>
+            <translation>范围（{xmin}, {ymin}, {xmax}, {ymax}）没有面积；请选择有宽度和高度的范围，或留空以使用整个栅格。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/changemap.py" line="443" />
+            <location filename="../../plugin/core/fraction.py" line="125" />
             <source>No valid mask for {rasters}: every pixel inside the raster with a value 0..3 was taken as valid.</source>
             <translation>{rasters} 没有有效掩膜：栅格范围内值为 0..3 的所有像元均视为有效。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/checks.py" line="122" />
+            <location filename="../../plugin/core/checks.py" line="210" />
             <source>{path}: the valid mask's grid (pixel size {mask_size}) is not aligned with that of {raster} (pixel size {raster_size}); it is resampled (nearest: the mask pixel under each raster pixel's centre).</source>
             <translation>{path}：有效掩膜的网格（像元大小 {mask_size}）与 {raster} 的网格（像元大小 {raster_size}）未对齐；将对掩膜重采样（最邻近法：取每个栅格像元中心所在的掩膜像元）。</translation>
         </message>
@@ -20,750 +25,777 @@
             <translation>{count} 个日期面没有可读取的获取日期，已忽略。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/engine.py" line="270" />
+            <location filename="../../plugin/core/discovery.py" line="100" />
+            <source>Several files for {name} in {folder}: {names}; using {used}. Remove or rename the others if that is not the right one.</source>
+            <translation>{folder} 中有多个对应 {name} 的文件：{names}；使用 {used}。如果它不是正确的文件，请删除或重命名其他文件。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/discovery.py" line="109" />
+            <source>{folder} holds more than one file for {what}: {names}. They may differ, so none is picked: remove or rename all but one, or give the file explicitly.</source>
+            <translation>{folder} 中有不止一个 {what} 文件：{names}。它们可能不同，因此不会自动选择：请只保留一个（删除或重命名其余文件），或明确指定文件。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/engine.py" line="230" />
+            <source>{count} zone(s) have no usable coordinates in the raster's CRS (not transformable, not finite numbers such as a latitude beyond 90 degrees transformed, or impossibly far away): {zones}. Their figures are NULL; the other zones are not affected. Check these geometries and the layer's CRS.</source>
+            <translation>{count} 个分区在栅格的坐标参考系中没有可用坐标（无法转换、不是有限数值，例如纬度超过 90 度后的转换结果，或位于不可能的远处）：{zones}。这些分区的数值为 NULL；其他分区不受影响。请检查这些几何图形和图层的坐标参考系。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/engine.py" line="322" />
             <source>Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).</source>
             <translation>正在统计 {zones} 个分区：共 {strips} 个条带，数据块大小 {size} 像元，使用 {threads} 个线程。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/engine.py" line="194" />
-            <source>{path}: its nodata tag ({nodata}) is also a CISC class value; the tag is ignored and the valid mask alone decides which pixels are valid.</source>
-            <translation>{path}：其无数据标记（{nodata}）同时也是 CISC 类别值；该标记被忽略，仅由有效掩膜决定哪些像元有效。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/core/engine.py" line="285" />
+            <location filename="../../plugin/core/engine.py" line="337" />
             <source>{count} pixel(s) in the blocks read hold values other than the CISC classes 0..3 (and the nodata tag); they are counted as invalid.</source>
             <translation>已读取的数据块中有 {count} 个像元的值既不是 CISC 类别 0..3，也不是无数据标记；这些像元计为无效。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/sources.py" line="114" />
+            <location filename="../../plugin/core/outputs.py" line="150" />
+            <source>{path}: cannot be written ({detail}); nothing was written and an existing file of that name is unchanged.</source>
+            <translation>{path}：无法写入（{detail}）；未写入任何内容，同名的已有文件保持不变。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="76" />
+            <source>{name}no output file given.</source>
+            <translation>{name}未指定输出文件。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="94" />
+            <source>{path}: is a folder; choose an output file name.</source>
+            <translation>{path}：这是一个文件夹；请选择输出文件名。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="98" />
+            <source>{path}: the output folder cannot be created ({existing} is not a folder).</source>
+            <translation>{path}：无法创建输出文件夹（{existing} 不是文件夹）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="103" />
+            <source>{path}: the folder {folder} is not writable; choose another output folder.</source>
+            <translation>{path}：文件夹 {folder} 不可写；请选择其他输出文件夹。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="108" />
+            <source>{path}: the existing file is read-only; choose another output file.</source>
+            <translation>{path}：已有文件为只读；请选择其他输出文件。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="145" />
+            <source>{path}: the disk is full (no space left on device); nothing was written and an existing file of that name is unchanged. Free some space or choose another folder, then run again.</source>
+            <translation>{path}：磁盘已满（设备上没有剩余空间）；未写入任何内容，同名的已有文件保持不变。请释放一些空间或选择其他文件夹，然后重新运行。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="81" />
+            <source>{path}: this output is written as a GeoTIFF, so its name must end in {allowed} (not "{extension}"); choose a .tif file name.</source>
+            <translation>{path}：此输出以 GeoTIFF 格式写入，因此文件名必须以 {allowed} 结尾（而不是“{extension}”）；请选择 .tif 文件名。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="88" />
+            <source>{path}: the output is also an input of this run ({source}); writing it would destroy the input. Choose another output file.</source>
+            <translation>{path}：该输出同时也是本次运行的输入（{source}）；写入会破坏输入数据。请选择其他输出文件。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/sources.py" line="117" />
             <source>Folder not found: {folder}</source>
             <translation>未找到文件夹：{folder}</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/sources.py" line="114" />
+            <location filename="../../plugin/core/sources.py" line="117" />
             <source>No folder chosen.</source>
             <translation>尚未选择文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/sources.py" line="134" />
-            <source>Several files for {name} in {folder}: {names}; using {used}.</source>
-            <translation>{folder} 中有多个 {name} 文件：{names}；使用 {used}。</translation>
+            <location filename="../../plugin/core/validity.py" line="41" />
+            <source>{path}: its nodata tag ({nodata}) is also a CISC class value; the tag is ignored and the valid mask alone decides which pixels are valid.</source>
+            <translation>{path}：其无数据标记（{nodata}）同时也是 CISC 类别值；该标记被忽略，仅由有效掩膜决定哪些像元有效。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="67" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="199" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="234" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="90" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="222" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="307" />
             <source>Add CISC layers</source>
             <translation>添加 CISC 图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="68" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="91" />
             <source>Layers</source>
             <translation>图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="69" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="92" />
             <source>CISC 2020</source>
             <translation>CISC 2020</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="70" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="93" />
             <source>CISC 2022</source>
             <translation>CISC 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="71" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="94" />
             <source>Valid-mask overlays (invalid area in grey)</source>
             <translation>有效掩膜叠加层（无效区域显示为灰色）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="72" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="95" />
             <source>Acquisition dates of the 2 m imagery</source>
             <translation>2 米影像的获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="73" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="96" />
             <source>Source</source>
             <translation>数据源</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="74" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="97" />
             <source>Files in a local folder</source>
             <translation>本地文件夹中的文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="75" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="98" />
             <source>Stream from Zenodo (no download; needs a fast connection)</source>
             <translation>从 Zenodo 流式读取（无需下载；需要较快的网络连接）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="76" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="99" />
             <source>Download to a folder (about 1.9 GB; md5-verified, resumable)</source>
             <translation>下载到文件夹（约 1.9 GB；md5 校验，可断点续传）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="77" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="100" />
             <source>Folder holding cisc_2020.tif, valid_mask_2020.tif, …</source>
             <translation>包含 cisc_2020.tif、valid_mask_2020.tif 等文件的文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="78" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="101" />
             <source>Folder to download into</source>
             <translation>下载目标文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="79" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="102" />
             <source>Files</source>
             <translation>文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="81" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="104" />
             <source>Add layers</source>
             <translation>添加图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="113" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="136" />
             <source>Choose a folder</source>
             <translation>选择文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="139" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="244" />
+            <source>Contacting Zenodo…</source>
+            <translation>正在连接 Zenodo…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="162" />
             <source>Choose at least one year.</source>
             <translation>请至少选择一个年份。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="187" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="189" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="191" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="210" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="212" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="214" />
             <source>CISC</source>
             <translation>CISC</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="242" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="307" />
             <source>Choose a folder to download into.</source>
             <translation>请选择下载目标文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="152" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="175" />
             <source>stream</source>
             <translation>流式读取</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="152" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="175" />
             <source>download</source>
             <translation>下载</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="187" />
-            <source>Missing, not added: {names}</source>
-            <translation>缺失，未添加：{names}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="191" />
-            <source>{n} layer(s) added.</source>
-            <translation>已添加 {n} 个图层。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="200" />
-            <source>No CISC file found in {folder}. Missing: {names}</source>
-            <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="251" />
-            <source>CISC download</source>
-            <translation>CISC 下载</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="268" />
-            <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
-            <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="157" />
-            <source>From Zenodo record {id}. Cite: {citation}</source>
-            <translation>来自 Zenodo 记录 {id}。引用：{citation}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="201" />
-            <source>(no folder)</source>
-            <translation>（无文件夹）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="234" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="277" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="290" />
             <source>Nothing could be streamed.</source>
             <translation>没有可流式读取的内容。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="146" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="210" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="279" />
+            <source>Missing, not added: {names}</source>
+            <translation>缺失，未添加：{names}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="214" />
+            <source>{n} layer(s) added.</source>
+            <translation>已添加 {n} 个图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="223" />
+            <source>No CISC file found in {folder}. Missing: {names}</source>
+            <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="316" />
+            <source>CISC download</source>
+            <translation>CISC 下载</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="333" />
+            <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
+            <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="180" />
+            <source>From Zenodo record {id}. Cite: {citation}</source>
+            <translation>来自 Zenodo 记录 {id}。引用：{citation}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="224" />
+            <source>(no folder)</source>
+            <translation>（无文件夹）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="169" />
             <source>found: {name}</source>
             <translation>已找到：{name}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="148" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="171" />
             <source>MISSING: {name}</source>
             <translation>缺失：{name}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="155" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="178" />
             <source>{verb}: {name} (about {size:.0f} MB)</source>
             <translation>{verb}：{name}（约 {size:.0f} MB）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="146" />
+            <location filename="../../plugin/gui/chart_view.py" line="79" />
+            <source>There is no chart to save.</source>
+            <translation>没有可保存的图表。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/chart_view.py" line="86" />
+            <location filename="../../plugin/gui/dock.py" line="552" />
+            <source>Saved {path}</source>
+            <translation>已保存 {path}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/chart_view.py" line="48" />
+            <source>Charts need matplotlib, which could not be loaded ({error}). The table shows all figures.</source>
+            <translation>图表需要 matplotlib，但无法加载（{error}）。表格中显示了全部数值。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/chart_view.py" line="63" />
+            <source>The chart could not be drawn: {error}</source>
+            <translation>无法绘制图表：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/chart_view.py" line="84" />
+            <source>Could not save {path}: {error}</source>
+            <translation>无法保存 {path}：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="134" />
             <source>Run an analysis to see its charts.</source>
             <translation>运行一次分析后即可查看图表。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="148" />
+            <location filename="../../plugin/gui/charts.py" line="136" />
             <source>This chart needs the analysis “Change 2020 → 2022”.</source>
             <translation>此图表需要“变化 2020 → 2022”分析。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="274" />
+            <location filename="../../plugin/gui/charts.py" line="357" />
             <source>Impervious area (km²)</source>
             <translation>不透水面面积（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="286" />
-            <source>Impervious share of the valid area (%)</source>
-            <translation>不透水面占有效面积比例（%）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="344" />
-            <source>Class in 2022</source>
-            <translation>2022 年类别</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="345" />
-            <source>Class in 2020</source>
-            <translation>2020 年类别</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="352" />
-            <location filename="../../plugin/gui/charts.py" line="377" />
-            <source>Area (km²)</source>
-            <translation>面积（km²）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="136" />
-            <source>Impervious area and share per zone</source>
-            <translation>各分区不透水面面积与占比</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="137" />
-            <source>Class composition per zone</source>
-            <translation>各分区类别构成</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="138" />
-            <source>Transition matrix 2020 → 2022</source>
-            <translation>转移矩阵 2020 → 2022</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="139" />
-            <source>Impervious gain and loss per zone</source>
-            <translation>各分区不透水面增加与减少</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/charts.py" line="316" />
+            <location filename="../../plugin/gui/charts.py" line="403" />
             <source>Share of the valid area (%)</source>
             <translation>占有效面积比例（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="371" />
+            <location filename="../../plugin/gui/charts.py" line="434" />
+            <source>Class in 2022</source>
+            <translation>2022 年类别</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="435" />
+            <source>Class in 2020</source>
+            <translation>2020 年类别</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="471" />
+            <source>Area (km²)</source>
+            <translation>面积（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="124" />
+            <source>Impervious area and share per zone</source>
+            <translation>各分区不透水面面积与占比</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="125" />
+            <source>Class composition per zone</source>
+            <translation>各分区类别构成</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="126" />
+            <source>Transition matrix 2020 → 2022</source>
+            <translation>转移矩阵 2020 → 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="127" />
+            <source>Impervious gain and loss per zone</source>
+            <translation>各分区不透水面增加与减少</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="362" />
+            <source>Bar labels: impervious share of the valid area</source>
+            <translation>条形旁数字：不透水面占有效面积的比例</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="467" />
             <source>Gain (to impervious)</source>
             <translation>增加（转为不透水面）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="372" />
+            <location filename="../../plugin/gui/charts.py" line="468" />
             <source>Loss (from impervious)</source>
             <translation>减少（由不透水面转出）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="373" />
-            <location filename="../../plugin/gui/results.py" line="92" />
+            <location filename="../../plugin/gui/charts.py" line="469" />
+            <location filename="../../plugin/gui/charts.py" line="466" />
+            <location filename="../../plugin/gui/results.py" line="118" />
             <source>Net change</source>
             <translation>净变化</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="291" />
+            <location filename="../../plugin/gui/charts.py" line="364" />
             <source>Top {n} zones by impervious area</source>
             <translation>不透水面面积前 {n} 位分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="325" />
+            <location filename="../../plugin/gui/charts.py" line="406" />
             <source>Class composition of the {n} largest zones (valid area)</source>
             <translation>有效面积最大的 {n} 个分区的类别构成</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="354" />
+            <location filename="../../plugin/gui/charts.py" line="447" />
             <source>all {n} zones</source>
             <translation>全部 {n} 个分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="357" />
+            <location filename="../../plugin/gui/charts.py" line="450" />
             <source>Transitions 2020 → 2022 (km²): {scope}</source>
             <translation>2020 → 2022 转移（km²）：{scope}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="379" />
-            <source>Impervious gain and loss 2020 → 2022, top {n} zones by net change</source>
-            <translation>2020 → 2022 不透水面增减，净变化前 {n} 位分区</translation>
+            <location filename="../../plugin/gui/charts.py" line="465" />
+            <location filename="../../plugin/gui/results.py" line="116" />
+            <source>Gain</source>
+            <translation>增加</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/charts.py" line="285" />
-            <source>{year} share</source>
-            <translation>{year} 年占比</translation>
+            <location filename="../../plugin/gui/charts.py" line="465" />
+            <location filename="../../plugin/gui/results.py" line="117" />
+            <source>Loss</source>
+            <translation>减少</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="222" />
+            <location filename="../../plugin/gui/charts.py" line="476" />
+            <source>Impervious gain and loss 2020 → 2022</source>
+            <translation>不透水面增加与减少 2020 → 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/charts.py" line="477" />
+            <source>top {n} zones by net change</source>
+            <translation>按净变化排名前 {n} 的分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="74" />
             <location filename="../../plugin/plugin_main.py" line="69" />
             <source>Impervious surface statistics</source>
             <translation>不透水面统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="322" />
-            <source>Polygon layer of the zones (provinces, cities, counties…), in any CRS</source>
-            <translation>分区的面图层（省、市、县……），任意坐标参考系</translation>
+            <location filename="../../plugin/gui/dock.py" line="151" />
+            <location filename="../../plugin/gui/dock.py" line="208" />
+            <source>Open in a window</source>
+            <translation>在窗口中打开</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="323" />
-            <source>Field used as zone label in the table and charts, and as join key</source>
-            <translation>在表格和图表中作为分区名称、并作为连接键的字段</translation>
+            <location filename="../../plugin/gui/dock.py" line="152" />
+            <source>Show the table and charts in their own window, which can be enlarged</source>
+            <translation>在单独的窗口中显示表格和图表，窗口可放大</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="325" />
-            <source>Folder holding cisc_2020.tif, cisc_2022.tif and valid_mask_2020.tif, valid_mask_2022.tif</source>
-            <translation>包含 cisc_2020.tif、cisc_2022.tif 以及 valid_mask_2020.tif、valid_mask_2022.tif 的文件夹</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="328" />
-            <source>Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged</source>
-            <translation>有效比例（位于有效掩膜和栅格范围内）低于此百分比的分区将被标记</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="330" />
-            <source>Copy the selected rows (or all rows) to the clipboard, tab-separated</source>
-            <translation>将所选行（或全部行）以制表符分隔复制到剪贴板</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="331" />
-            <source>Table</source>
-            <translation>表格</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="332" />
-            <source>Charts</source>
-            <translation>图表</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="333" />
-            <source>About the data</source>
-            <translation>关于数据</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="412" />
+            <location filename="../../plugin/gui/dock.py" line="258" />
             <source>Coordinates offset</source>
             <translation>坐标偏移</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="417" />
+            <location filename="../../plugin/gui/dock.py" line="263" />
             <source>Boundaries from Chinese web maps (AMap/Gaode, Tencent, DataV GeoAtlas: GCJ-02; Baidu: BD-09) are offset by 100 to 700 m: choose their system to convert them to WGS84 before the statistics. The layer must be in EPSG:4326 or EPSG:4490.</source>
             <translation>来自中国网络地图的边界（高德、腾讯、DataV GeoAtlas：GCJ-02；百度：BD-09）存在 100 至 700 米的偏移：选择其坐标系，即可在统计前将其转换为 WGS84。图层必须为 EPSG:4326 或 EPSG:4490。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="842" />
-            <source>Not joined: the zones layer is gone or has no name field.</source>
-            <translation>未连接：分区图层已不存在或没有名称字段。</translation>
+            <location filename="../../plugin/gui/dock.py" line="186" />
+            <source>Impervious surface statistics – results</source>
+            <translation>不透水面统计 – 结果</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="1005" />
-            <source>Save chart as PNG</source>
-            <translation>将图表保存为 PNG</translation>
+            <location filename="../../plugin/gui/dock.py" line="196" />
+            <source>Back into the dock</source>
+            <translation>放回停靠面板</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="1005" />
-            <source>PNG images (*.png)</source>
-            <translation>PNG 图像 (*.png)</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="296" />
-            <source>Zones</source>
-            <translation>分区</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="297" />
-            <source>Analysis and data</source>
-            <translation>分析与数据</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="298" />
-            <source>Results</source>
-            <translation>结果</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="302" />
-            <source>Zones layer</source>
-            <translation>分区图层</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="303" />
-            <source>Zone name field</source>
-            <translation>分区名称字段</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="304" />
-            <source>Analysis</source>
-            <translation>分析</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="305" />
-            <source>CISC data</source>
-            <translation>CISC 数据</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="306" />
-            <source>Flag valid coverage below</source>
-            <translation>标记有效覆盖率低于</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="307" />
-            <source>Top</source>
-            <translation>前</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="308" />
-            <source>Selected features only</source>
-            <translation>仅所选要素</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="309" />
-            <source>Layers in the project</source>
-            <translation>项目中的图层</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="310" />
-            <source>Folder</source>
-            <translation>文件夹</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="311" />
-            <source>Add the results as a new layer to the project</source>
-            <translation>将结果作为新图层添加到项目</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="312" />
-            <source>Join the results onto the zones layer (by the zone name field)</source>
-            <translation>将结果连接到分区图层（按分区名称字段）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="313" />
-            <source>Run</source>
-            <translation>运行</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="314" />
-            <location filename="../../plugin/gui/message_box.py" line="16" />
-            <source>Cancel</source>
-            <translation>取消</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="315" />
-            <source>Copy</source>
-            <translation>复制</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="316" />
-            <source>Export CSV…</source>
-            <translation>导出 CSV…</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="317" />
-            <source>Export GeoPackage…</source>
-            <translation>导出 GeoPackage…</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="318" />
-            <source>Transition matrix of the zone selected in the table (else all zones)</source>
-            <translation>显示表格中所选分区的转移矩阵（否则为全部分区）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="319" />
-            <source>Save chart as PNG…</source>
-            <translation>将图表保存为 PNG…</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="337" />
-            <source>Valid: inside the year's valid mask, the only place where a 0 means bare land. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors. Data: CISC, Scientific Data, DOI {doi}.</source>
-            <translation>有效：位于该年份有效掩膜内，只有在此范围内值 0 才表示裸地。植被和水体为辅助类别，作者不保证其可靠性。数据：CISC，Scientific Data，DOI {doi}。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="516" />
-            <source>Choose a zones layer: a polygon layer of the project.</source>
-            <translation>请选择分区图层：项目中的一个面图层。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="547" />
-            <source>Joining the results onto the zones needs a zone name field (the join key).</source>
-            <translation>将结果连接到分区需要分区名称字段（连接键）。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="627" />
+            <location filename="../../plugin/gui/dock.py" line="391" />
             <source>Cancelling…</source>
             <translation>正在取消…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="637" />
+            <location filename="../../plugin/gui/dock.py" line="401" />
             <location filename="../../plugin/gui/task_runner.py" line="115" />
             <location filename="../../plugin/gui/task_runner.py" line="157" />
             <source>Cancelled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="692" />
+            <location filename="../../plugin/gui/dock.py" line="459" />
             <source>Done: {n} zones.</source>
             <translation>完成：{n} 个分区。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="705" />
-            <source>the algorithm returned no output layer</source>
-            <translation>算法未返回输出图层</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="710" />
-            <source>the two runs returned different numbers of zones</source>
-            <translation>两次运行返回的分区数量不同</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="858" />
-            <source>Joined onto {zones} by {field}.</source>
-            <translation>已按 {field} 连接到 {zones}。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="925" />
+            <location filename="../../plugin/gui/dock.py" line="557" />
             <source>Export the table as CSV</source>
             <translation>将表格导出为 CSV</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="925" />
+            <location filename="../../plugin/gui/dock.py" line="557" />
             <source>CSV files (*.csv)</source>
             <translation>CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="931" />
+            <location filename="../../plugin/gui/dock.py" line="561" />
             <source>Export the results as GeoPackage</source>
             <translation>将结果导出为 GeoPackage</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="931" />
+            <location filename="../../plugin/gui/dock.py" line="561" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="990" />
-            <source>There is no chart to save.</source>
-            <translation>没有可保存的图表。</translation>
+            <location filename="../../plugin/gui/dock.py" line="585" />
+            <source>Save chart as PNG</source>
+            <translation>将图表保存为 PNG</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="1029" />
+            <location filename="../../plugin/gui/dock.py" line="585" />
+            <source>PNG images (*.png)</source>
+            <translation>PNG 图像 (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="601" />
             <source>The zones layer was removed: the run was cancelled.</source>
             <translation>分区图层已被移除：运行已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="346" />
-            <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m</source>
-            <translation>中国不透水面覆盖数据 2020 与 2022（CISC），30 米</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="348" />
-            <source>Valid pixels.</source>
-            <translation>有效像元。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="349" />
-            <source>A pixel is valid when it lies inside the raster, its year's valid mask is set there and its value is 0 to 3. Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: without the mask they cannot be told apart. Areas and shares are computed over valid pixels only; the change statistics use pixels valid in both years.</source>
-            <translation>像元位于栅格范围内、该年份有效掩膜在该处有值且像元值为 0 到 3 时，该像元为有效像元。无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：没有掩膜就无法区分二者。面积和比例仅基于有效像元计算；变化统计使用两个年份均有效的像元。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="358" />
-            <source>Auxiliary classes.</source>
-            <translation>辅助类别。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="359" />
-            <source>Impervious surface is the product's main class. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors: use their figures for reference only.</source>
-            <translation>不透水面是该产品的主要类别。植被和水体为辅助类别，作者不保证其可靠性：其数值仅供参考。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="366" />
-            <source>Zones.</source>
-            <translation>分区。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="367" />
-            <source>A pixel belongs to a zone when its centre lies inside the zone. Zones with a low valid coverage are flagged in the table: their figures rest on a small part of their area. The data are not clipped to coastlines or administrative boundaries.</source>
-            <translation>像元中心位于分区内时，该像元属于该分区。有效覆盖率低的分区会在表格中标记：其数值仅基于分区面积的一小部分。数据未按海岸线或行政边界裁剪。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="375" />
-            <source>Please cite:</source>
-            <translation>请引用：</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="468" />
-            <source>mask looked up beside the raster</source>
-            <translation>在栅格旁查找掩膜</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="493" />
-            <source>Choose the folder holding the CISC rasters.</source>
-            <translation>请选择包含 CISC 栅格的文件夹。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="574" />
-            <source>change statistics 2020 → 2022</source>
-            <translation>变化统计 2020 → 2022</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="618" />
+            <location filename="../../plugin/gui/dock.py" line="382" />
             <source>Running {analysis}…</source>
             <translation>正在运行{analysis}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="674" />
+            <location filename="../../plugin/gui/dock.py" line="441" />
             <source>The run failed.</source>
             <translation>运行失败。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="766" />
-            <location filename="../../plugin/gui/results.py" line="174" />
-            <source>Zone</source>
-            <translation>分区</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="815" />
+            <location filename="../../plugin/gui/dock.py" line="495" />
             <source>{n} of {total} zones have a valid coverage below {threshold:g} % (marked ⚠).</source>
             <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（标记为 ⚠）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="817" />
+            <location filename="../../plugin/gui/dock.py" line="497" />
             <source>All zones have a valid coverage of at least {threshold:g} %.</source>
             <translation>所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="830" />
-            <source>CISC {analysis} – {zones}</source>
-            <translation>CISC {analysis} – {zones}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="854" />
-            <source>Could not join the results onto {zones}.</source>
-            <translation>无法将结果连接到 {zones}。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="857" />
-            <source>Joined on {field}, but its values are not unique: some zones got another zone's figures.</source>
-            <translation>已按 {field} 连接，但其值不唯一：部分分区得到了其他分区的数值。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="887" />
+            <location filename="../../plugin/gui/dock.py" line="520" />
             <source>Copied {n} rows to the clipboard.</source>
             <translation>已将 {n} 行复制到剪贴板。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="911" />
-            <location filename="../../plugin/gui/dock.py" line="920" />
-            <location filename="../../plugin/gui/dock.py" line="997" />
-            <source>Saved {path}</source>
-            <translation>已保存 {path}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="518" />
-            <source>The zones layer {name} is not valid (its source cannot be read).</source>
-            <translation>分区图层 {name} 无效（无法读取其数据源）。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="520" />
-            <location filename="../../plugin/gui/dock.py" line="527" />
-            <location filename="../../plugin/gui/dock.py" line="532" />
-            <source>The zones layer {name} has no polygons.</source>
-            <translation>分区图层 {name} 没有面要素。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="542" />
-            <source>The zones layer {name} already has the field {field} (from earlier results?): remove those fields or use a copy of the layer without them.</source>
-            <translation>分区图层 {name} 已有字段 {field}（可能来自之前的结果？）：请删除这些字段，或使用不含这些字段的图层副本。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="664" />
+            <location filename="../../plugin/gui/dock.py" line="431" />
             <source>Running step {n} of {total}: {step}…</source>
             <translation>正在运行第 {n} 步（共 {total} 步）：{step}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="695" />
+            <location filename="../../plugin/gui/dock.py" line="462" />
             <source>Warnings: {warnings}</source>
             <translation>警告：{warnings}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="729" />
-            <source>missing output fields: {fields}</source>
-            <translation>缺少输出字段：{fields}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="948" />
-            <source>Charts need matplotlib, which could not be loaded ({error}). The table shows all figures.</source>
-            <translation>图表需要 matplotlib，但无法加载（{error}）。表格中显示了全部数值。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="495" />
-            <source>The folder {folder} does not exist.</source>
-            <translation>文件夹 {folder} 不存在。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="524" />
-            <source>“Selected features only” is checked but no feature of {name} is selected.</source>
-            <translation>已勾选“仅所选要素”，但 {name} 中没有选中任何要素。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="681" />
+            <location filename="../../plugin/gui/dock.py" line="448" />
             <source>Could not read the results: {error}</source>
             <translation>无法读取结果：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="717" />
-            <source>Zone {n}</source>
-            <translation>分区 {n}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="909" />
-            <location filename="../../plugin/gui/dock.py" line="918" />
+            <location filename="../../plugin/gui/dock.py" line="550" />
             <source>Could not export {path}: {error}</source>
             <translation>无法导出 {path}：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="969" />
-            <source>The chart could not be drawn: {error}</source>
-            <translation>无法绘制图表：{error}</translation>
+            <location filename="../../plugin/gui/dock_inputs.py" line="98" />
+            <source>Choose the folder holding the CISC rasters.</source>
+            <translation>请选择包含 CISC 栅格的文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="995" />
-            <source>Could not save {path}: {error}</source>
-            <translation>无法保存 {path}：{error}</translation>
+            <location filename="../../plugin/gui/dock_inputs.py" line="120" />
+            <source>mask looked up beside the raster</source>
+            <translation>在栅格旁查找掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="485" />
-            <source>No CISC {year} layer in the project: add it with “Add CISC layers…” or choose a folder.</source>
-            <translation>项目中没有 CISC {year} 图层：请通过“添加 CISC 图层…”添加，或选择文件夹。</translation>
+            <location filename="../../plugin/gui/dock_inputs.py" line="129" />
+            <source>Choose a zones layer: a polygon layer of the project.</source>
+            <translation>请选择分区图层：项目中的一个面图层。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="501" />
+            <location filename="../../plugin/gui/dock_inputs.py" line="160" />
+            <source>Joining the results onto the zones needs a zone name field (the join key).</source>
+            <translation>将结果连接到分区需要分区名称字段（连接键）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_inputs.py" line="100" />
+            <source>The folder {folder} does not exist.</source>
+            <translation>文件夹 {folder} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_inputs.py" line="131" />
+            <source>The zones layer {name} is not valid (its source cannot be read).</source>
+            <translation>分区图层 {name} 无效（无法读取其数据源）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_inputs.py" line="133" />
+            <location filename="../../plugin/gui/dock_inputs.py" line="140" />
+            <location filename="../../plugin/gui/dock_inputs.py" line="145" />
+            <source>The zones layer {name} has no polygons.</source>
+            <translation>分区图层 {name} 没有面要素。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_inputs.py" line="155" />
+            <source>The zones layer {name} already has the field {field} (from earlier results?): remove those fields or use a copy of the layer without them.</source>
+            <translation>分区图层 {name} 已有字段 {field}（可能来自之前的结果？）：请删除这些字段，或使用不含这些字段的图层副本。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_inputs.py" line="106" />
             <source>No CISC {year} raster (cisc_{year}.tif) in {folder}.</source>
             <translation>{folder} 中没有 CISC {year} 栅格（cisc_{year}.tif）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="586" />
-            <source>zonal statistics {year}</source>
-            <translation>{year} 年分区统计</translation>
+            <location filename="../../plugin/gui/dock_inputs.py" line="137" />
+            <source>“Selected features only” is checked but no feature of {name} is selected.</source>
+            <translation>已勾选“仅所选要素”，但 {name} 中没有选中任何要素。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_inputs.py" line="90" />
+            <source>No CISC {year} layer in the project: add it with “Add CISC layers…” or choose a folder.</source>
+            <translation>项目中没有 CISC {year} 图层：请通过“添加 CISC 图层…”添加，或选择文件夹。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="38" />
+            <source>Polygon layer of the zones (provinces, cities, counties…), in any CRS</source>
+            <translation>分区的面图层（省、市、县……），任意坐标参考系</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="39" />
+            <source>Field used as zone label in the table and charts, and as join key</source>
+            <translation>在表格和图表中作为分区名称、并作为连接键的字段</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="41" />
+            <source>Folder holding cisc_2020.tif, cisc_2022.tif and valid_mask_2020.tif, valid_mask_2022.tif</source>
+            <translation>包含 cisc_2020.tif、cisc_2022.tif 以及 valid_mask_2020.tif、valid_mask_2022.tif 的文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="44" />
+            <source>Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged</source>
+            <translation>有效比例（位于有效掩膜和栅格范围内）低于此百分比的分区将被标记</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="46" />
+            <source>Copy the selected rows (or all rows) to the clipboard, tab-separated</source>
+            <translation>将所选行（或全部行）以制表符分隔复制到剪贴板</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="47" />
+            <source>Table</source>
+            <translation>表格</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="48" />
+            <source>Charts</source>
+            <translation>图表</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="49" />
+            <source>About the data</source>
+            <translation>关于数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="13" />
+            <source>Zones</source>
+            <translation>分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="14" />
+            <source>Analysis and data</source>
+            <translation>分析与数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="18" />
+            <source>Zones layer</source>
+            <translation>分区图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="19" />
+            <source>Zone name field</source>
+            <translation>分区名称字段</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="20" />
+            <source>Analysis</source>
+            <translation>分析</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="21" />
+            <source>CISC data</source>
+            <translation>CISC 数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="22" />
+            <source>Flag valid coverage below</source>
+            <translation>标记有效覆盖率低于</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="23" />
+            <source>Top</source>
+            <translation>前</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="24" />
+            <source>Selected features only</source>
+            <translation>仅所选要素</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="25" />
+            <source>Layers in the project</source>
+            <translation>项目中的图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="26" />
+            <source>Folder</source>
+            <translation>文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="27" />
+            <source>Add the results as a new layer to the project</source>
+            <translation>将结果作为新图层添加到项目</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="28" />
+            <source>Join the results onto the zones layer (by the zone name field)</source>
+            <translation>将结果连接到分区图层（按分区名称字段）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="29" />
+            <source>Run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="30" />
+            <location filename="../../plugin/gui/message_box.py" line="16" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="31" />
+            <source>Copy</source>
+            <translation>复制</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="32" />
+            <source>Export CSV…</source>
+            <translation>导出 CSV…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="33" />
+            <source>Export GeoPackage…</source>
+            <translation>导出 GeoPackage…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="34" />
+            <source>Transition matrix of the zone selected in the table (else all zones)</source>
+            <translation>显示表格中所选分区的转移矩阵（否则为全部分区）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="35" />
+            <source>Save chart as PNG…</source>
+            <translation>将图表保存为 PNG…</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="53" />
+            <source>Valid: inside the year's valid mask, the only place where a 0 means bare land. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors. Data: CISC, Scientific Data, DOI {doi}.</source>
+            <translation>有效：位于该年份有效掩膜内，只有在此范围内值 0 才表示裸地。植被和水体为辅助类别，作者不保证其可靠性。数据：CISC，Scientific Data，DOI {doi}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="62" />
+            <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m</source>
+            <translation>中国不透水面覆盖数据 2020 与 2022（CISC），30 米</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="64" />
+            <source>Valid pixels.</source>
+            <translation>有效像元。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="65" />
+            <source>A pixel is valid when it lies inside the raster, its year's valid mask is set there and its value is 0 to 3. Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: without the mask they cannot be told apart. Areas and shares are computed over valid pixels only; the change statistics use pixels valid in both years.</source>
+            <translation>像元位于栅格范围内、该年份有效掩膜在该处有值且像元值为 0 到 3 时，该像元为有效像元。无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：没有掩膜就无法区分二者。面积和比例仅基于有效像元计算；变化统计使用两个年份均有效的像元。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="74" />
+            <source>Auxiliary classes.</source>
+            <translation>辅助类别。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="75" />
+            <source>Impervious surface is the product's main class. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors: use their figures for reference only.</source>
+            <translation>不透水面是该产品的主要类别。植被和水体为辅助类别，作者不保证其可靠性：其数值仅供参考。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="82" />
+            <source>Zones.</source>
+            <translation>分区。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="83" />
+            <source>A pixel belongs to a zone when its centre lies inside the zone. Zones with a low valid coverage are flagged in the table: their figures rest on a small part of their area. The data are not clipped to coastlines or administrative boundaries.</source>
+            <translation>像元中心位于分区内时，该像元属于该分区。有效覆盖率低的分区会在表格中标记：其数值仅基于分区面积的一小部分。数据未按海岸线或行政边界裁剪。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_texts.py" line="91" />
+            <source>Please cite:</source>
+            <translation>请引用：</translation>
         </message>
         <message>
             <location filename="../../plugin/gui/message_box.py" line="16" />
@@ -781,126 +813,183 @@
             <translation>模型 {id} 不可用：CISC 的 Processing 提供程序是否已加载？</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="80" />
+            <location filename="../../plugin/gui/result_builder.py" line="49" />
+            <source>the algorithm returned no output layer</source>
+            <translation>算法未返回输出图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_builder.py" line="54" />
+            <source>the two runs returned different numbers of zones</source>
+            <translation>两次运行返回的分区数量不同</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_builder.py" line="108" />
+            <location filename="../../plugin/gui/results.py" line="199" />
+            <location filename="../../plugin/gui/results.py" line="318" />
+            <source>Zone</source>
+            <translation>分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_builder.py" line="73" />
+            <source>missing output fields: {fields}</source>
+            <translation>缺少输出字段：{fields}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_builder.py" line="61" />
+            <source>Zone {n}</source>
+            <translation>分区 {n}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_layer.py" line="87" />
+            <source>Not joined: the zones layer is gone or has no name field.</source>
+            <translation>未连接：分区图层已不存在或没有名称字段。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_layer.py" line="103" />
+            <source>Joined onto {zones} by {field}.</source>
+            <translation>已按 {field} 连接到 {zones}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_layer.py" line="75" />
+            <source>CISC {analysis} – {zones}</source>
+            <translation>CISC {analysis} – {zones}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_layer.py" line="99" />
+            <source>Could not join the results onto {zones}.</source>
+            <translation>无法将结果连接到 {zones}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_layer.py" line="102" />
+            <source>Joined on {field}, but its values are not unique: some zones got another zone's figures.</source>
+            <translation>已按 {field} 连接，但其值不唯一：部分分区得到了其他分区的数值。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="106" />
             <source>Valid area</source>
             <translation>有效面积</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="81" />
+            <location filename="../../plugin/gui/results.py" line="107" />
             <source>Invalid area</source>
             <translation>无效面积</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="82" />
+            <location filename="../../plugin/gui/results.py" line="108" />
             <source>Valid coverage</source>
             <translation>有效覆盖率</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="83" />
-            <location filename="../../plugin/gui/results.py" line="70" />
+            <location filename="../../plugin/gui/results.py" line="109" />
+            <location filename="../../plugin/gui/results.py" line="96" />
             <source>Bare land</source>
             <translation>裸地</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="84" />
+            <location filename="../../plugin/gui/results.py" line="110" />
             <source>Impervious area</source>
             <translation>不透水面面积</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="85" />
+            <location filename="../../plugin/gui/results.py" line="111" />
             <source>Vegetation (ref.)</source>
             <translation>植被（参考）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="86" />
+            <location filename="../../plugin/gui/results.py" line="112" />
             <source>Water (ref.)</source>
             <translation>水体（参考）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="87" />
+            <location filename="../../plugin/gui/results.py" line="113" />
             <source>Impervious share</source>
             <translation>不透水面占比</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="88" />
+            <location filename="../../plugin/gui/results.py" line="114" />
             <source>Impervious 2020</source>
             <translation>2020 年不透水面</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="89" />
+            <location filename="../../plugin/gui/results.py" line="115" />
             <source>Impervious 2022</source>
             <translation>2022 年不透水面</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="90" />
-            <source>Gain</source>
-            <translation>增加</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/results.py" line="91" />
-            <source>Loss</source>
-            <translation>减少</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/results.py" line="93" />
+            <location filename="../../plugin/gui/results.py" line="119" />
             <source>Growth</source>
             <translation>增长率</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="56" />
+            <location filename="../../plugin/gui/results.py" line="82" />
             <source>Impervious surface 2020</source>
             <translation>不透水面 2020</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="57" />
+            <location filename="../../plugin/gui/results.py" line="83" />
             <source>Impervious surface 2022</source>
             <translation>不透水面 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="58" />
+            <location filename="../../plugin/gui/results.py" line="84" />
             <source>Impervious surface 2020 and 2022</source>
             <translation>不透水面 2020 与 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="59" />
+            <location filename="../../plugin/gui/results.py" line="85" />
             <source>Change 2020 → 2022</source>
             <translation>变化 2020 → 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="71" />
+            <location filename="../../plugin/gui/results.py" line="97" />
             <source>Impervious</source>
             <translation>不透水面</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="72" />
+            <location filename="../../plugin/gui/results.py" line="98" />
             <source>Vegetation</source>
             <translation>植被</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="73" />
+            <location filename="../../plugin/gui/results.py" line="99" />
             <source>Water</source>
             <translation>水体</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="401" />
-            <location filename="../../plugin/gui/results.py" line="425" />
+            <location filename="../../plugin/gui/results.py" line="430" />
+            <location filename="../../plugin/gui/results.py" line="454" />
             <source>There are no results to export.</source>
             <translation>没有可导出的结果。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="100" />
+            <location filename="../../plugin/gui/results.py" line="126" />
             <source>{from_class} → {to_class}</source>
             <translation>{from_class} → {to_class}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="327" />
+            <location filename="../../plugin/gui/results.py" line="355" />
             <source>Valid coverage below {threshold:g} %: the figures of this zone rest on a small part of its area (outside the valid mask, or outside the raster).</source>
             <translation>有效覆盖率低于 {threshold:g} %：该分区的数值仅基于其面积的一小部分（其余位于有效掩膜之外或栅格范围之外）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/results.py" line="443" />
+            <location filename="../../plugin/gui/results.py" line="472" />
             <source>Could not write {path}: {message}</source>
             <translation>无法写入 {path}：{message}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/results.py" line="321" />
+            <source>Zone (field {field})</source>
+            <translation>分区（字段 {field}）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/run_request.py" line="47" />
+            <source>change statistics 2020 → 2022</source>
+            <translation>变化统计 2020 → 2022</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/run_request.py" line="59" />
+            <source>zonal statistics {year}</source>
+            <translation>{year} 年分区统计</translation>
         </message>
         <message>
             <location filename="../../plugin/gui/task_runner.py" line="161" />
@@ -919,110 +1008,140 @@
             <translation>Processing 算法 {id} 不可用：是否已在 Processing 设置中启用 CISC 插件的提供程序？</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="116" />
+            <location filename="../../plugin/layers/download.py" line="127" />
             <source>Downloading CISC files</source>
             <translation>正在下载 CISC 文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="167" />
+            <location filename="../../plugin/layers/download.py" line="178" />
             <source>Download cancelled: nothing incomplete was given a final name; partial files end in .part and resume next time.</source>
             <translation>下载已取消：未完成的文件不会使用最终文件名；部分下载的文件以 .part 结尾，下次将继续下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="218" />
+            <location filename="../../plugin/layers/download.py" line="229" />
             <source>The record's API ({url}) could not be read ({error}); using the published checksums.</source>
             <translation>无法读取记录的 API（{url}）（{error}）；改用已公布的校验值。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="307" />
+            <location filename="../../plugin/layers/download.py" line="318" />
             <source>the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes</source>
             <translation>服务器返回 429 Too Many Requests（Zenodo 访问频率限制）；请几分钟后再试</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="145" />
+            <location filename="../../plugin/layers/download.py" line="156" />
             <source>Download failed: {error}</source>
             <translation>下载失败：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="189" />
+            <location filename="../../plugin/layers/download.py" line="200" />
             <source>{name}: not on the record; not downloaded.</source>
             <translation>{name}：不在该记录中；未下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="229" />
+            <location filename="../../plugin/layers/download.py" line="240" />
             <source>{name}: no md5 checksum is known, so it cannot be verified; not downloaded.</source>
             <translation>{name}：没有已知的 md5 校验值，无法校验；未下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="240" />
+            <location filename="../../plugin/layers/download.py" line="251" />
             <source>{name}: the existing file did not match its md5; renamed to {bad} and downloaded again.</source>
             <translation>{name}：现有文件与其 md5 不符；已重命名为 {bad} 并重新下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="348" />
+            <location filename="../../plugin/layers/download.py" line="359" />
             <source>the connection was cut after {got} of {size}</source>
             <translation>在 {size} 中传输 {got} 后连接中断</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="235" />
+            <location filename="../../plugin/layers/download.py" line="246" />
             <source>{name}: already downloaded and verified.</source>
             <translation>{name}：已下载并校验。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="249" />
+            <location filename="../../plugin/layers/download.py" line="260" />
             <source>{name}: needs {need} in {folder} but only {free} is free.</source>
             <translation>{name}：需要在 {folder} 中占用 {need}，但仅剩 {free} 可用空间。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="311" />
+            <location filename="../../plugin/layers/download.py" line="322" />
             <source>not found on the server (HTTP {status})</source>
             <translation>服务器上未找到（HTTP {status}）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="314" />
+            <location filename="../../plugin/layers/download.py" line="325" />
             <source>the server answered HTTP {status}</source>
             <translation>服务器返回 HTTP {status}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="340" />
+            <location filename="../../plugin/layers/download.py" line="351" />
             <source>the connection failed after {size} ({error})</source>
             <translation>已传输 {size} 后连接失败（{error}）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="360" />
+            <location filename="../../plugin/layers/download.py" line="376" />
             <source>{part}: could not write ({error}); the partial file ({size}) is kept, free space and download again to resume.</source>
             <translation>{part}：无法写入（{error}）；已保留部分下载的文件（{size}），请释放磁盘空间后再次下载以继续。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="265" />
+            <location filename="../../plugin/layers/download.py" line="372" />
+            <source>{part}: the disk is full ({error}); the partial file ({size}) is kept: free space and download again to resume.</source>
+            <translation>{part}：磁盘已满（{error}）；已保留部分下载的文件（{size}）：请释放空间后重新下载以继续。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/download.py" line="276" />
             <source> The partial file {part} ({size}) is kept; download again to resume.</source>
             <translation> 已保留部分下载的文件 {part}（{size}）；再次下载即可继续。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/loader.py" line="172" />
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="82" />
+            <location filename="../../plugin/layers/loader.py" line="176" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="83" />
             <source>Acquisition dates</source>
             <translation>影像获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/loader.py" line="169" />
+            <location filename="../../plugin/layers/loader.py" line="173" />
             <source>CISC {year} classes</source>
             <translation>CISC {year} 类别</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/loader.py" line="171" />
+            <location filename="../../plugin/layers/loader.py" line="175" />
             <source>Valid mask {year} (grey: no valid data)</source>
             <translation>{year} 年有效掩膜（灰色：无有效数据）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/loader.py" line="172" />
+            <location filename="../../plugin/layers/loader.py" line="176" />
             <source>Acquisition dates {year}</source>
             <translation>{year} 年影像获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/loader.py" line="269" />
+            <location filename="../../plugin/layers/loader.py" line="273" />
             <source>{name} is already in the project.</source>
             <translation>{name} 已在项目中。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/stream_task.py" line="82" />
+            <source>Contacting Zenodo for the CISC layers</source>
+            <translation>正在连接 Zenodo 获取 CISC 图层</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/stream_task.py" line="203" />
+            <source>{name}: cannot be opened from {url} ({detail}); not added.</source>
+            <translation>{name}：无法从 {url} 打开（{detail}）；未添加。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/stream_task.py" line="108" />
+            <source>Streaming could not be prepared: {error}</source>
+            <translation>无法准备流式读取：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/stream_task.py" line="197" />
+            <source>{name}: the server did not answer within {seconds:.0f} s; not added. Try again later.</source>
+            <translation>{name}：服务器在 {seconds:.0f} 秒内未响应；未添加。请稍后重试。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/stream_task.py" line="169" />
+            <source>The record's API ({url}) could not be read ({error}); using the published file list.</source>
+            <translation>无法读取记录的 API（{url}）（{error}）；使用已公布的文件列表。</translation>
         </message>
         <message>
             <location filename="../../plugin/layers/styling.py" line="127" />
@@ -1060,12 +1179,12 @@
             <translation>关于 CISC 数据集…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="184" />
+            <location filename="../../plugin/plugin_main.py" line="204" />
             <source>About the CISC dataset</source>
             <translation>关于 CISC 数据集</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="185" />
+            <location filename="../../plugin/plugin_main.py" line="205" />
             <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.
 
 Cite: {citation}
@@ -1082,69 +1201,69 @@ DOI：{doi}
 植被和水体为辅助类别，作者不保证其可靠性。只有在该年份有效掩膜有值的位置，值 0 才表示裸地。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="62" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="63" />
             <source>Acquisition dates of the imagery per zone</source>
             <translation>各分区影像获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="65" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="66" />
             <source>cisc,date,acquisition,imagery,source,time</source>
             <translation>cisc,日期,获取,影像,来源,时间</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="73" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="74" />
             <source>Acquisition-date polygons (layer, or source_date_*.zip)</source>
             <translation>影像获取日期面（图层或 source_date_*.zip）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="78" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="79" />
             <source>Date field (detected when empty)</source>
             <translation>日期字段（留空时自动识别）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="123" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="124" />
             <source>DATES: the date layer {value} cannot be opened.</source>
             <translation>DATES：无法打开日期图层 {value}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="148" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="150" />
             <source>{layer}: acquisition dates read from the field {field}.</source>
             <translation>{layer}：从字段 {field} 读取影像获取日期。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="167" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="170" />
             <location filename="../../plugin/processing/base.py" line="89" />
             <location filename="../../plugin/processing/base.py" line="78" />
             <source>Cancelled: nothing was written.</source>
             <translation>已取消：未写入任何内容。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="90" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="91" />
             <source>DATES: {path}: file not found.</source>
             <translation>DATES：{path}：文件不存在。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="93" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="94" />
             <source>DATES: {path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
             <translation>DATES：{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="109" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="110" />
             <source>{path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
             <translation>{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="143" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="145" />
             <source>{layer}: no acquisition-date field found (fields: {fields}); set DATE_FIELD.</source>
             <translation>{layer}：未找到影像获取日期字段（字段：{fields}）；请设置 DATE_FIELD。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="154" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="157" />
             <source>{layer}: the date layer has no CRS; its coordinates are taken as China Albers metres.</source>
             <translation>{layer}：日期图层没有坐标参考系；其坐标按中国 Albers 投影的米制坐标处理。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="116" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="117" />
             <source>{path}: {name} inside the zip cannot be read.</source>
             <translation>{path}：无法读取 zip 中的 {name}。</translation>
         </message>
@@ -1170,33 +1289,38 @@ DOI：{doi}
             <translation>变化图</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="71" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="76" />
             <source>Change map written: {path} ({width} x {height} pixels).</source>
             <translation>已写入变化图：{path}（{width} x {height} 像元）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_map.py" line="95" />
+            <location filename="../../plugin/processing/alg_change_map.py" line="56" />
+            <source>EXTENT ({extent}) has no area: give an extent with a width and a height, or leave it empty for the whole raster. Nothing was written.</source>
+            <translation>EXTENT（{extent}）没有面积：请给出有宽度和高度的范围，或留空以使用整个栅格。未写入任何内容。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_change_map.py" line="100" />
             <source>EXTENT cannot be transformed from {src} to the raster's CRS {dst}.</source>
             <translation>EXTENT 无法从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="31" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="34" />
             <source>Change statistics (two years)</source>
             <translation>变化统计（两个年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="34" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="37" />
             <source>cisc,impervious,change,transition,gain,loss,growth,zonal,statistics</source>
             <translation>cisc,不透水面,变化,转移,增加,减少,增长,分区,统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="41" />
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="39" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="44" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="42" />
             <source>Output column prefix</source>
             <translation>输出字段前缀</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="44" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="47" />
             <location filename="../../plugin/processing/model_change_report.py" line="117" />
             <source>Change statistics</source>
             <translation>变化统计</translation>
@@ -1258,7 +1382,7 @@ DOI：{doi}
             <translation>转换后的图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_web_map_offset.py" line="108" />
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="109" />
             <source>{conversion}: {features} features, {moved} of {total} vertices moved, by {median:.1f} m (median) and {max:.1f} m at most; vertices outside the offset area (mainland China) were left unchanged.</source>
             <translation>{conversion}：{features} 个要素，{total} 个顶点中移动了 {moved} 个，移动距离中位数 {median:.1f} 米、最大 {max:.1f} 米；偏移区域（中国大陆）以外的顶点保持不变。</translation>
         </message>
@@ -1283,28 +1407,28 @@ DOI：{doi}
             <translation>WGS84 -&gt; BD-09</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_web_map_offset.py" line="128" />
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="129" />
             <source>{layer}: a geometry could not be read ({error}).</source>
             <translation>{layer}：无法读取一个几何（{error}）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_web_map_offset.py" line="137" />
-            <location filename="../../plugin/processing/base.py" line="610" />
+            <location filename="../../plugin/processing/alg_web_map_offset.py" line="138" />
+            <location filename="../../plugin/processing/outputs.py" line="161" />
             <source>Cannot write to {output}: {error}</source>
             <translation>无法写入 {output}：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="29" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="32" />
             <source>Zonal statistics (one year)</source>
             <translation>分区统计（单一年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="32" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="35" />
             <source>cisc,impervious,zonal,statistics,area,china,land cover</source>
             <translation>cisc,不透水面,分区,统计,面积,中国,土地覆盖</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="42" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="45" />
             <source>Zonal statistics</source>
             <translation>分区统计</translation>
         </message>
@@ -1394,6 +1518,11 @@ DOI：{doi}
             <translation>{param} 为空：使用在 {raster} 旁找到的有效掩膜 {mask}。</translation>
         </message>
         <message>
+            <location filename="../../plugin/processing/base.py" line="624" />
+            <source>feature {fid}</source>
+            <translation>要素 {fid}</translation>
+        </message>
+        <message>
             <location filename="../../plugin/processing/base.py" line="263" />
             <source>no CRS</source>
             <translation>无坐标参考系</translation>
@@ -1436,8 +1565,8 @@ DOI：{doi}
         </message>
         <message>
             <location filename="../../plugin/processing/base.py" line="497" />
-            <source>{count} zone(s) could not be transformed to the raster's CRS and get zeros and NULLs.</source>
-            <translation>{count} 个分区无法转换到栅格的坐标参考系，其结果为零和 NULL。</translation>
+            <source>{count} zone(s) could not be transformed to the raster's CRS.</source>
+            <translation>{count} 个分区无法转换到栅格的坐标参考系。</translation>
         </message>
         <message>
             <location filename="../../plugin/processing/base.py" line="133" />
@@ -1465,7 +1594,7 @@ DOI：{doi}
             <translation>，或未选中任何要素</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="575" />
+            <location filename="../../plugin/processing/base.py" line="573" />
             <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
             <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
         </message>
@@ -1495,17 +1624,17 @@ DOI：{doi}
             <translation>{layer}：无法将分区从 {src} 转换到栅格的坐标参考系 {dst}（PROJ 无法建立该转换）；未进行任何计算。请检查 QGIS 的 PROJ 安装（proj.db）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/crs_guard.py" line="185" />
+            <location filename="../../plugin/processing/crs_guard.py" line="203" />
             <source>{layer}: the zone layer has no CRS and its coordinates ({xmin:.4f}, {ymin:.4f} to {xmax:.4f}, {ymax:.4f}) look like longitude/latitude, not the raster's {dst} metres. Set the layer's CRS (e.g. EPSG:4490 or EPSG:4326) and run again; nothing was computed.</source>
             <translation>{layer}：分区图层没有坐标参考系，其坐标（{xmin:.4f}, {ymin:.4f} 至 {xmax:.4f}, {ymax:.4f}）看起来是经纬度，而不是栅格 {dst} 的米制坐标。请设置该图层的坐标参考系（例如 EPSG:4490 或 EPSG:4326）后重新运行；未进行任何计算。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/crs_guard.py" line="86" />
+            <location filename="../../plugin/processing/crs_guard.py" line="104" />
             <source>{layer}: the transformation from {src} to {dst} could not be checked (GDAL/PROJ cannot set it up); nothing was computed. Check QGIS's PROJ installation (proj.db).</source>
             <translation>{layer}：无法检查从 {src} 到 {dst} 的转换（GDAL/PROJ 无法建立该转换）；未进行任何计算。请检查 QGIS 的 PROJ 安装（proj.db）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/crs_guard.py" line="103" />
+            <location filename="../../plugin/processing/crs_guard.py" line="121" />
             <source>{layer}: transforming the zones from {src} to {dst} gave wrong coordinates: ({x:.6f}, {y:.6f}) became ({qx:.1f}, {qy:.1f}) where PROJ gives ({ox:.1f}, {oy:.1f}). QGIS's coordinate transformation is not working (PROJ state or installation); nothing was computed, so no statistic is wrong. Restart QGIS and check its PROJ installation.</source>
             <translation>{layer}：将分区从 {src} 转换到 {dst} 得到了错误的坐标：({x:.6f}, {y:.6f}) 变成了 ({qx:.1f}, {qy:.1f})，而 PROJ 给出的是 ({ox:.1f}, {oy:.1f})。QGIS 的坐标转换未正常工作（PROJ 状态或安装问题）；未进行任何计算，因此不会产生错误的统计结果。请重启 QGIS 并检查其 PROJ 安装。</translation>
         </message>
@@ -1561,26 +1690,26 @@ DOI：{doi}
         </message>
         <message>
             <location filename="../../plugin/processing/help.py" line="69" />
-            <source>&lt;p&gt;Per zone, over the pixels valid in both years: the area of the 16 transitions t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 (class codes 0 bare, 1 impervious, 2 vegetation, 3 water), impervious area then and now, gain (to impervious from any other class), loss, net change and growth_pct = 100 x (now - then) / then (NULL when then is 0).&lt;/p&gt;&lt;p&gt;The two years must be on one grid (same pixel size and alignment; their extents may differ). Each year has its own optional valid mask.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;按分区、基于两个年份均有效的像元计算：16 种转移 t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 的面积（类别代码 0 裸地、1 不透水面、2 植被、3 水体）、前后两期不透水面面积、增加（由其他任一类别转为不透水面）、减少、净变化以及 growth_pct = 100 x (后期 - 前期) / 前期（前期为 0 时为 NULL）。&lt;/p&gt;&lt;p&gt;两个年份必须位于同一网格（像元大小和对齐方式相同；范围可以不同）。每个年份都有各自可选的有效掩膜。&lt;/p&gt;</translation>
+            <source>&lt;p&gt;Per zone, over the pixels valid in both years: the area of the 16 transitions t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 (class codes 0 bare, 1 impervious, 2 vegetation, 3 water), impervious area then and now, gain (to impervious from any other class), loss, net change and growth_pct = 100 x (now - then) / then (NULL when then is 0); valid_km2, invalid_km2 and valid_pct (100 x pixel centres valid in both years / all the zone's pixel centres).&lt;/p&gt;&lt;p&gt;The two years must be on one grid (same pixel size and alignment; their extents may differ and must overlap). Each year has its own optional valid mask.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;按分区、基于两个年份均有效的像元计算：16 种转移 t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 的面积（类别代码 0 裸地、1 不透水面、2 植被、3 水体）、前后两期不透水面面积、增加（由其他任一类别转为不透水面）、减少、净变化以及 growth_pct = 100 x (后期 - 前期) / 前期（前期为 0 时为 NULL）；以及 valid_km2、invalid_km2 和 valid_pct（100 x 两个年份均有效的像元中心数 / 分区内全部像元中心数）。&lt;/p&gt;&lt;p&gt;两个年份必须位于同一网格（像元大小和对齐方式相同；范围可以不同，但必须重叠）。每个年份都有各自可选的有效掩膜。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="76" />
-            <source>&lt;p&gt;A GeoTIFF (tiled, compressed) on the FROM raster's grid, optionally clipped to EXTENT: value 10 x class_from + class_to (e.g. 21 = vegetation -&gt; impervious) where the pixel is valid in both years, 255 (nodata) elsewhere. Loaded with a paletted style labelled "vegetation -&gt; impervious" etc. A cancelled run leaves no file behind.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;基于起始（FROM）栅格网格的 GeoTIFF（分块、压缩），可选裁剪到 EXTENT：两个年份均有效的像元取值 10 x 起始类别 + 结束类别（例如 21 = 植被 -&gt; 不透水面），其余为 255（无数据）。加载时使用带有“植被 -&gt; 不透水面”等标签的调色板样式。取消运行不会留下任何文件。&lt;/p&gt;</translation>
+            <location filename="../../plugin/processing/help.py" line="78" />
+            <source>&lt;p&gt;A GeoTIFF (tiled, compressed) on the FROM raster's grid, optionally clipped to EXTENT: value 10 x class_from + class_to (e.g. 21 = vegetation -&gt; impervious) where the pixel is valid in both years, 255 (nodata) elsewhere. Loaded with a paletted style labelled "vegetation -&gt; impervious" etc. OUTPUT must be a .tif file other than the inputs. A cancelled or failed run (a full disk) leaves no file behind.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;基于起始（FROM）栅格网格的 GeoTIFF（分块、压缩），可选裁剪到 EXTENT：两个年份均有效的像元取值 10 x 起始类别 + 结束类别（例如 21 = 植被 -&gt; 不透水面），其余为 255（无数据）。加载时使用带有“植被 -&gt; 不透水面”等标签的调色板样式。OUTPUT 必须是不同于输入的 .tif 文件。取消或失败的运行（包括磁盘已满）不会留下任何文件。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="82" />
+            <location filename="../../plugin/processing/help.py" line="85" />
             <source>&lt;p&gt;Impervious percent of the valid pixels of each coarse cell of CELL_SIZE metres (default 1 km), on a grid starting at the raster's top-left corner. A pixel belongs to the cell holding its centre, so 1000 m cells hold 33 or 34 pixels a side (use 990 or 1020 m for cells of equal pixel count). Cells whose valid pixels cover less than MIN_VALID_PCT percent of the cell are nodata. Float32 GeoTIFF, loaded with a continuous 0..100 ramp.&lt;/p&gt;</source>
             <translation>&lt;p&gt;在以栅格左上角为起点、大小为 CELL_SIZE 米（默认 1 千米）的粗网格上，计算每个网格内有效像元中不透水面的百分比。像元归属于其中心所在的网格，因此 1000 米网格每边包含 33 或 34 个像元（如需各网格像元数相同，请使用 990 或 1020 米）。有效像元覆盖不足网格 MIN_VALID_PCT 百分比的网格为无数据。输出为 Float32 GeoTIFF，加载时使用 0..100 的连续色带。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="89" />
+            <location filename="../../plugin/processing/help.py" line="92" />
             <source>&lt;p&gt;Which imagery dates a zone's figures rest on: per zone the earliest, latest and area-weighted median acquisition date of the 2 m source imagery, and the share of the zone the date polygons cover (date_cover_pct).&lt;/p&gt;&lt;p&gt;DATES: the acquisition-date polygons (source_date_*_dissolve), or the zip itself (every shapefile inside is read). DATE_FIELD: detected when empty (a Date field, else a field whose name contains "date"); values such as 20200915, "2020-09-15" or "2020/09/15" are read. Areas are measured in an Albers equal-area projection for China.&lt;/p&gt;</source>
             <translation>&lt;p&gt;分区数值所依据的影像日期：按分区给出 2 米源影像最早、最晚及按面积加权的中位获取日期，以及日期面覆盖分区的比例（date_cover_pct）。&lt;/p&gt;&lt;p&gt;DATES：影像获取日期面（source_date_*_dissolve），或 zip 文件本身（读取其中所有 shapefile）。DATE_FIELD：留空时自动识别（日期类型字段，否则为名称中包含 "date" 的字段）；可读取 20200915、"2020-09-15" 或 "2020/09/15" 等值。面积在适用于中国的 Albers 等积投影中量算。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="97" />
+            <location filename="../../plugin/processing/help.py" line="100" />
             <source>&lt;p&gt;Converts a vector layer's coordinates between WGS84 and the offset systems of Chinese web maps: GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) and BD-09 (Baidu). Use GCJ-02 -&gt; WGS84 or BD-09 -&gt; WGS84 to fix boundaries downloaded from those services once and keep the result; the forward directions produce data that lines up with their maps.&lt;/p&gt;&lt;p&gt;The layer must be in EPSG:4326 or EPSG:4490. Every vertex is converted (Z and M kept); the inverse conversions are exact to 1 mm (the published forward formulas, inverted by iteration). Vertices outside the offset area (a box around mainland China) are left unchanged, as the services do. The output keeps the layer's fields and CRS.&lt;/p&gt;</source>
             <translation>&lt;p&gt;在 WGS84 与中国网络地图的偏移坐标系之间转换矢量图层的坐标：GCJ-02（高德、腾讯、DataV GeoAtlas）和 BD-09（百度）。使用 GCJ-02 -&gt; WGS84 或 BD-09 -&gt; WGS84 可一次性纠正从这些服务下载的边界并保存结果；正向转换生成的数据可与这些服务的地图对齐。&lt;/p&gt;&lt;p&gt;图层必须为 EPSG:4326 或 EPSG:4490。所有顶点都会被转换（保留 Z 值和 M 值）；逆向转换精确到 1 毫米（对公开的正向公式迭代求逆）。偏移区域（中国大陆周围的矩形范围）以外的顶点保持不变，与这些服务的做法一致。输出保留图层的字段和坐标参考系。&lt;/p&gt;</translation>
         </message>
@@ -1769,11 +1898,6 @@ DOI：{doi}
         </message>
         <message>
             <location filename="../../ui/statistics_dock.ui" />
-            <source>Results</source>
-            <translation>结果</translation>
-        </message>
-        <message>
-            <location filename="../../ui/statistics_dock.ui" />
             <source>Add the results as a new layer to the project</source>
             <translation>将结果作为新图层添加到项目</translation>
         </message>
@@ -1784,6 +1908,11 @@ DOI：{doi}
         </message>
         <message>
             <location filename="../../ui/statistics_dock.ui" />
+            <source>Table</source>
+            <translation>表格</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
             <source>Flag valid coverage below</source>
             <translation>标记有效覆盖率低于</translation>
         </message>
@@ -1791,21 +1920,6 @@ DOI：{doi}
             <location filename="../../ui/statistics_dock.ui" />
             <source>Zones whose valid share (inside the valid mask and the raster) is below this percentage are flagged</source>
             <translation>有效比例（位于有效掩膜和栅格范围内）低于此百分比的分区将被标记</translation>
-        </message>
-        <message>
-            <location filename="../../ui/statistics_dock.ui" />
-            <source>Run</source>
-            <translation>运行</translation>
-        </message>
-        <message>
-            <location filename="../../ui/statistics_dock.ui" />
-            <source>Cancel</source>
-            <translation>取消</translation>
-        </message>
-        <message>
-            <location filename="../../ui/statistics_dock.ui" />
-            <source>Table</source>
-            <translation>表格</translation>
         </message>
         <message>
             <location filename="../../ui/statistics_dock.ui" />
@@ -1851,6 +1965,16 @@ DOI：{doi}
             <location filename="../../ui/statistics_dock.ui" />
             <source>About the data</source>
             <translation>关于数据</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Cancel</source>
+            <translation>取消</translation>
         </message>
     </context>
 </TS>
