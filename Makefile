@@ -7,7 +7,8 @@ PYTHON := $(VENV)/bin/python
 PLUGIN_NAME := cisc_impervious
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-rasterio python3-numpy \
-	python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools pyqt5-dev-tools zip fonts-wqy-microhei
+	python3-matplotlib python3-venv python3-pip xvfb xauth qttools5-dev-tools pyqt5-dev-tools zip fonts-wqy-microhei \
+	poppler-utils
 QT_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 PYTEST_ARGS ?=
 MATRIX ?= bookworm trixie trixie-backports

@@ -78,11 +78,19 @@ def zones_file(sample, kind: str, count: int, seed: int = 1) -> str:
 
 
 def read_zone_wkbs(zones_path: str):
-    """The zones' geometries as WKB, in file order (they are in the rasters' CRS)."""
+    """The zones' geometries as WKB, in file order (they are in the rasters' CRS). Read in
+    batches through OGR's Arrow stream when GDAL has it (3.6+): a million zones in about a
+    second instead of a Python loop over features."""
     from osgeo import ogr
 
     ds = ogr.Open(zones_path)
     layer = ds.GetLayer(0)
+    geometry_column = layer.GetGeometryColumn() or "wkb_geometry"
+    if hasattr(layer, "GetArrowStreamAsNumPy"):
+        wkbs = []
+        for batch in layer.GetArrowStreamAsNumPy(options=["INCLUDE_FID=NO"]):
+            wkbs.extend(None if wkb is None else bytes(wkb) for wkb in batch[geometry_column])
+        return wkbs
     wkbs = []
     for feature in layer:
         geom = feature.GetGeometryRef()

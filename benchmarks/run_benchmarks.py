@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import measure
+from . import bench_grids, measure
 
 FULL = {"size": 16000, "big": 31623, "zones": 34, "many": 3000}
 QUICK = {"size": 4000, "big": 6000, "zones": 34, "many": 3000}
@@ -138,6 +138,7 @@ class Bench:
         self.measure("zonal_big", f"cisc engine zonal, masked, {n} zones, {big.width} x {big.height}",
                      {"kind": "zonal", "raster": big.cisc_2020, "mask": big.valid_mask_2020, "zones": big_zones},
                      big_px)
+        bench_grids.measure_rows(self, big)  # 100,000 hexagons and 1,000,000 square cells, same raster
 
         if _available("exactextract"):
             self.measure("exactextract", 'exactextract ["count", "unique", "frac"] (no mask)',
@@ -308,6 +309,7 @@ class Bench:
         speed("engine zonal (masked) vs exactextract", "exactextract", "zonal", 10)
         cost("engine change (2 rasters, 2 masks) / engine zonal", "change", "zonal", 2.5)
         cost(f"engine zonal {self.sizes['many']} zones / {self.sizes['zones']} zones", "zonal_many", "zonal", 2)
+        out.extend(bench_grids.targets(self))
         cancel = self.seconds("changemap_cancel")
         out.append(("cisc:changemap cancel -> return", "n/a" if cancel is None else f"{cancel:.2f} s", "< 1 s",
                     None if cancel is None else cancel < 1.0))
@@ -423,7 +425,8 @@ def write_report(bench: Bench, path: str, machine: dict) -> str:
         f"- {sizes['zones']} province-like zones (make_provinces) and {sizes['many']} county-like zones "
         "(make_counties), GeoPackage in the rasters' CRS",
         f"- {big.width} x {big.height} = {_mpx(big.width * big.height)} cisc_2020.tif ({_size(big.cisc_2020):.1f} MB) "
-        f"with its mask and {sizes['zones']} zones",
+        f"with its mask and {sizes['zones']} zones; on it, grids of zones (benchmarks/bench_grids.py): "
+        + ", ".join(f"{n:,} {k.split('_')[1]}" for k, n in getattr(bench, "grid_counts", {}).items()),
         f"- Data generation / cache check: {bench.generation_s:.0f} s; whole benchmark: {bench.total_s:.0f} s",
         "",
         "## Timings",

@@ -195,17 +195,20 @@ class CiscPlugin:
 
         apply_impervious_only_to_active_layer(self.iface)
 
+    @staticmethod
+    def about_text() -> str:
+        """The About box: the citation (it holds the DOI and the Zenodo record) and the record's
+        address, each once."""
+        from .core.dataset import CITATION, RECORD_URL
+
+        return tr(
+            "China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.\n\n"
+            "Cite: {citation}\nZenodo record: {url}\n\n"
+            "Vegetation and water are auxiliary classes whose reliability is not guaranteed "
+            "by the authors. A value of 0 is bare land only where the year's valid mask is set."
+        ).format(citation=CITATION, url=RECORD_URL)
+
     def show_about(self):
-        from .core.dataset import CITATION, DOI, RECORD_URL
         from .gui import message_box
 
-        message_box.information(
-            self.iface.mainWindow(),
-            tr("About the CISC dataset"),
-            tr(
-                "China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.\n\n"
-                "Cite: {citation}\nDOI: {doi}\nData: {url}\n\n"
-                "Vegetation and water are auxiliary classes whose reliability is not guaranteed "
-                "by the authors. A value of 0 is bare land only where the year's valid mask is set."
-            ).format(citation=CITATION, doi=DOI, url=RECORD_URL),
-        )
+        message_box.information(self.iface.mainWindow(), tr("About the CISC dataset"), self.about_text())

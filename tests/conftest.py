@@ -41,6 +41,27 @@ def provider(plugin):
 
 
 @pytest.fixture()
+def dock(plugin, qgis_iface, qgis_new_project):
+    """The statistics dock, shown; afterwards its run is cancelled and waited for, and it is
+    disconnected from the project before it goes."""
+    from qgis.core import QgsApplication
+
+    from cisc_impervious.plugin.gui.dock import StatisticsDock
+    from cisc_impervious.plugin.gui.task_runner import running_chains
+    from tests.layers_testutil import wait_for
+
+    widget = StatisticsDock(qgis_iface)
+    widget.show()
+    yield widget
+    widget.cancel_running_task()
+    wait_for(lambda: running_chains() == 0 and QgsApplication.taskManager().countActiveTasks() == 0,
+             QgsApplication.instance(), 10)
+    widget.disconnect_project()
+    widget.deleteLater()
+    QgsApplication.processEvents()
+
+
+@pytest.fixture()
 def project(qgis_new_project):
     """QgsProject.instance(), emptied before and after the test."""
     from qgis.core import QgsProject

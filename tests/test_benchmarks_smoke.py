@@ -51,6 +51,19 @@ def test_engine_rows_have_times_and_memory(report, label):
     assert 20 < float(peak) < 1000
 
 
+def test_grid_rows_are_timed_and_judged(report):
+    """100,000 hexagons and 1,000,000 square cells in `make bench`; a hundredth of them here."""
+    for kind in ("hexagons", "square cells of 1 km"):
+        line = next(line for line in report.splitlines() if kind in line and line.startswith("| cisc engine"))
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        assert float(cells[1]) > 0 and 20 < float(cells[5]) < 1000
+    for label, bound in (("hexagons / 34 zones", "<= 2x"), ("squares / 34 zones", "<= 4x"),
+                         ("squares, peak memory", "< 1000 MB")):
+        line = next(line for line in report.splitlines() if label in line and line.startswith("| engine zonal"))
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        assert cells[2] == bound and cells[3] in ("**met**", "**NOT MET**"), cells
+
+
 def test_skipped_rows_say_why(report):
     labels = ("QGIS native:zonalhistogram", "QGIS native:zonalstatisticsfb", "cisc:zonalstatistics through Processing")
     for label in labels:

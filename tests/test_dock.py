@@ -44,20 +44,6 @@ def sample(tmp_path_factory):
     return {"set": sample_set, "zones": zones_path, "edge": edge_path, "folder": folder}
 
 
-@pytest.fixture()
-def dock(plugin, qgis_iface, qgis_new_project):
-    from cisc_impervious.plugin.gui.dock import StatisticsDock
-
-    widget = StatisticsDock(qgis_iface)
-    widget.show()
-    yield widget
-    widget.cancel_running_task()
-    _wait(lambda: not _busy(), 10)
-    widget.disconnect_project()
-    widget.deleteLater()
-    QgsApplication.processEvents()
-
-
 def _busy():
     from cisc_impervious.plugin.gui.task_runner import running_chains
 

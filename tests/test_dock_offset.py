@@ -2,11 +2,16 @@
 ZONES_OFFSET, and the statistics of GCJ-02 zones equal those of the true zones."""
 
 import pytest
-from qgis.core import QgsApplication, QgsProject
+from qgis.core import QgsProject
 
 from cisc_impervious.plugin.core import webmap_offset as wmo
 from tests import datafactory
-from tests.test_dock import _add_zones, _assert_table_matches, _busy, _direct, _run_and_wait, _wait
+from tests.test_dock import (
+    _add_zones,
+    _assert_table_matches,
+    _direct,
+    _run_and_wait,
+)
 from tests.test_processing_offset import rewrite_zones
 
 NAMES = ["黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区"]
@@ -23,19 +28,6 @@ def sample(tmp_path_factory):
     return {"set": sample_set, "true": true, "gcj": gcj}
 
 
-@pytest.fixture()
-def dock(plugin, qgis_iface, qgis_new_project):
-    """The dock as tests/test_dock.py makes it."""
-    from cisc_impervious.plugin.gui.dock import StatisticsDock
-
-    widget = StatisticsDock(qgis_iface)
-    widget.show()
-    yield widget
-    widget.cancel_running_task()
-    _wait(lambda: not _busy(), 10)
-    widget.disconnect_project()
-    widget.deleteLater()
-    QgsApplication.processEvents()
 
 
 def test_offset_choice_is_remembered_per_zones_layer(dock, sample):

@@ -19,7 +19,9 @@ from cisc_impervious.plugin.core.fields import CHANGE_FIELDS, ZONAL_FIELDS  # no
 from tests import datafactory as df  # noqa: E402
 from tests import oracle  # noqa: E402
 from tests.full_disk import full_disk_fixture  # noqa: E402, F401 - the fixture "full_disk"
-from tests.test_dock import _busy, _run_and_wait, _wait  # noqa: E402
+from tests.test_dock import (  # noqa: E402
+    _run_and_wait,
+)
 from tests.test_processing_statistics import (  # noqa: E402
     PIXEL_KM2,
     RecordingFeedback,
@@ -44,21 +46,6 @@ def data(tmp_path_factory):
     }
 
 
-@pytest.fixture(name="dock")
-def dock_fixture(plugin, qgis_iface, qgis_new_project):
-    """The statistics dock, as in tests/test_dock.py."""
-    from qgis.core import QgsApplication
-
-    from cisc_impervious.plugin.gui.dock import StatisticsDock
-
-    widget = StatisticsDock(qgis_iface)
-    widget.show()
-    yield widget
-    widget.cancel_running_task()
-    _wait(lambda: not _busy(), 10)
-    widget.disconnect_project()
-    widget.deleteLater()
-    QgsApplication.processEvents()
 
 
 def md5(path):

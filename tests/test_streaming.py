@@ -393,5 +393,5 @@ def test_plugin_unload_closes_the_dialog_and_cancels_its_tasks(project, qgis_ifa
     assert stream in _RUNNING and download in _RUNNING
     CiscPlugin._stop_layer_tasks()  # what unload() does first
     assert not dialog.isVisible() and stream.on_done is None and download.on_done is None
-    assert wait_for(lambda: stream not in _RUNNING and download not in _RUNNING, QgsApplication.instance(), 5)
+    assert wait_for(lambda: stream not in _RUNNING and download not in _RUNNING, QgsApplication.instance(), 30)
     assert called == [] and download.outcome.cancelled and stream.outcome.cancelled

@@ -3,7 +3,8 @@
 Generates a CISC-like sample (two years, masks, acquisition dates) and county zones in
 EPSG:4490, runs the plugin's Processing algorithms (zonal statistics for both years,
 change statistics, change map, impervious fraction, acquisition dates), prints a summary
-and writes demo/cisc_demo.qgz, a QGIS project with the styled layers and the outputs.
+and writes demo/cisc_demo.qgz, a QGIS project with the styled layers, the county zones
+(outlines labelled by name) and the outputs, in the rasters' CRS.
 
     python -m tools.demo [--out demo] [--size 2048] [--zones 24]
 """
@@ -148,7 +149,7 @@ def main(argv=None):
         from cisc_impervious.plugin.layers.project import write_demo_project
 
         extra = [results[key]["OUTPUT"] for key in results]
-        project_path = write_demo_project(out / "cisc_demo.qgz", sample, extra_layers=extra)
+        project_path = write_demo_project(out / "cisc_demo.qgz", sample, extra_layers=extra, zones=[zones_path])
         print(f"\nQGIS project: {project_path}")
         print(f"Outputs: {outputs}")
     finally:

@@ -13,16 +13,24 @@ Spans are computed for an unbounded grid: the counts include pixel centres beyon
 raster's edge, which the statistics report as invalid area.
 """
 
-import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .errors import CiscError
+from .zone_rings import (  # noqa: F401 (the readers of rings are imported from here too)
+    SPAN_DTYPE,
+    batch_rings,
+    geometry_from_wkb,
+    polygon_rings,
+    wkb_polygon_rings,
+    zone_polygon_rings,
+)
 
-SPAN_DTYPE = np.int64
+# the runs of many zones (ZoneRuns) are kept as int32: half the memory of a million zones' runs
+RUN_DTYPE = np.int32
 
 
 @dataclass
@@ -54,121 +62,6 @@ def empty_spans() -> Spans:
     return Spans(empty, empty.copy(), empty.copy())
 
 
-def polygon_rings(geometry) -> Iterable[Sequence[np.ndarray]]:
-    """Yield, per polygon part of an OGR geometry, its rings as (n, 2) coordinate arrays."""
-    from osgeo import ogr
-
-    if geometry is None or geometry.IsEmpty():
-        return
-    if geometry.HasCurveGeometry():
-        geometry = geometry.GetLinearGeometry()
-    flat_type = ogr.GT_Flatten(geometry.GetGeometryType())
-    if flat_type == ogr.wkbPolygon:
-        rings = []
-        for index in range(geometry.GetGeometryCount()):
-            points = geometry.GetGeometryRef(index).GetPoints()
-            if points and len(points) >= 3:
-                rings.append(np.asarray(points, dtype=np.float64)[:, :2])
-        if rings:
-            yield rings
-    elif flat_type in (ogr.wkbMultiPolygon, ogr.wkbGeometryCollection, ogr.wkbMultiSurface):
-        for index in range(geometry.GetGeometryCount()):
-            yield from polygon_rings(geometry.GetGeometryRef(index))
-    # points and lines hold no area: no pixel centre can lie inside them
-
-
-_WKB_POLYGON, _WKB_MULTIPOLYGON = 3, 6
-
-
-def _wkb_header(view, offset):
-    """Byte order, base type, coordinates per point and the offset after an (ISO, OGR 2.5D
-    or EWKB) WKB geometry header."""
-    order = view[offset]
-    if order not in (0, 1):
-        raise ValueError("not WKB")
-    endian = "<" if order == 1 else ">"
-    (code,) = struct.unpack_from(endian + "I", view, offset + 1)
-    offset += 5
-    has_z, has_m = bool(code & 0x80000000), bool(code & 0x40000000)
-    if code & 0x20000000:  # EWKB SRID
-        offset += 4
-    code &= 0x0FFFFFFF
-    dims = code // 1000
-    has_z |= dims in (1, 3)
-    has_m |= dims in (2, 3)
-    return endian, code % 1000, 2 + has_z + has_m, offset
-
-
-def _wkb_polygon(view, offset):
-    endian, base, per_point, offset = _wkb_header(view, offset)
-    if base != _WKB_POLYGON:
-        raise TypeError("not a polygon")
-    (ring_count,) = struct.unpack_from(endian + "I", view, offset)
-    offset += 4
-    rings = []
-    for _ in range(ring_count):
-        (point_count,) = struct.unpack_from(endian + "I", view, offset)
-        offset += 4
-        coordinates = np.frombuffer(view, dtype=endian + "f8", count=point_count * per_point, offset=offset)
-        offset += 8 * point_count * per_point
-        if point_count >= 3:
-            rings.append(coordinates.reshape(point_count, per_point)[:, :2].astype(np.float64))
-    return rings, offset
-
-
-def wkb_polygon_rings(wkb: bytes):
-    """Rings per polygon part read straight from the WKB of a Polygon or MultiPolygon (the
-    common case, far cheaper than building OGR geometries); None for any other geometry."""
-    try:
-        view = memoryview(wkb).cast("B")
-        endian, base, _, offset = _wkb_header(view, 0)
-        if base == _WKB_POLYGON:
-            rings, _ = _wkb_polygon(view, 0)
-            return [rings] if rings else []
-        if base == _WKB_MULTIPOLYGON:
-            (count,) = struct.unpack_from(endian + "I", view, offset)
-            offset += 4
-            parts = []
-            for _ in range(count):
-                rings, offset = _wkb_polygon(view, offset)
-                if rings:
-                    parts.append(rings)
-            return parts
-    except (ValueError, TypeError, struct.error, IndexError):
-        pass
-    return None
-
-
-def zone_polygon_rings(zone):
-    """Rings per polygon part of a zone given as WKB, an OGR geometry or None."""
-    if isinstance(zone, (bytes, bytearray, memoryview)) and len(zone):
-        parts = wkb_polygon_rings(zone)
-        if parts is not None:
-            return parts
-    return list(polygon_rings(geometry_from_wkb(zone)))
-
-
-def geometry_from_wkb(wkb) -> Optional[object]:
-    """An OGR geometry from WKB bytes (or None / an OGR geometry passed through)."""
-    from osgeo import ogr
-
-    if wkb is None:
-        return None
-    if isinstance(wkb, ogr.Geometry):
-        return wkb
-    if isinstance(wkb, memoryview):
-        wkb = wkb.tobytes()
-    if len(wkb) == 0:
-        return None
-    try:
-        geometry = ogr.CreateGeometryFromWkb(bytes(wkb))
-    except RuntimeError:
-        geometry = None
-    if geometry is None:
-        raise CiscError("A zone geometry could not be read (invalid WKB).")
-    return geometry
-
-
 def _inverse_geotransform(geotransform):
     """GDAL's inverse of a north-up geotransform (GDALInvGeoTransform's no-rotation case)."""
     origin_x, pixel_w, _, origin_y, _, pixel_h = geotransform
@@ -178,7 +71,8 @@ def _inverse_geotransform(geotransform):
 @dataclass
 class ZoneRuns:
     """Runs of pixel centres of many zones, sorted by row: zone index, row, first column,
-    end column (exclusive). Within a zone and row the runs neither overlap nor touch."""
+    end column (exclusive), each an int32 array (RUN_DTYPE). Within a zone and row the runs
+    neither overlap nor touch."""
 
     zones: np.ndarray
     rows: np.ndarray
@@ -196,39 +90,72 @@ class ZoneRuns:
 
 # zones parsed together, and crossings computed together: both bound the temporary arrays
 # whatever the number of zones and the length of their boundaries in pixels
-ZONES_PER_BATCH = 256
+# (a batch holds at most ZONES_PER_BATCH zones and, past its first zone, about BATCH_BYTES of WKB:
+# many small zones go in few batches, so a million grid cells do not pay a batch's fixed cost
+# a million / 256 times)
+ZONES_PER_BATCH = 4096
+BATCH_BYTES = 1 << 20
 CROSSINGS_PER_CHUNK = 1 << 17
 # a vertex further than this many pixels from the grid's origin (2,000,000 km at 30 m, far beyond
 # any coordinate on Earth) makes its zone unmeasurable, like a NaN or infinite one
 MAX_PIXEL_COORDINATE = float(1 << 26)
 
 
-def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
-    """Runs of every zone (WKB, OGR geometries or None) on the grid of geotransform.
-
-    Batches of zones are rasterized on `threads` threads (numpy releases the GIL on the
-    batches' large arrays)."""
+def zone_batches(zones: Sequence, geotransform, threads: int = 1):
+    """(zone count, iterator over the batches of zones in order). Each batch is (its first zone,
+    its zone count, its runs: zone ids, rows, starts, ends as int32 arrays sorted by zone, row and
+    column, or None; its unmeasurable zones). Batches are rasterized on `threads` threads (numpy
+    releases the GIL on their large arrays) while the caller consumes the earlier ones."""
     if geotransform[2] != 0 or geotransform[4] != 0:
         raise CiscError("Rotated rasters are not supported (the geotransform has rotation terms).")
     zones = list(zones)
-    firsts = range(0, len(zones), ZONES_PER_BATCH)
+    firsts = _batch_firsts(zones)
+    stops = dict(zip(firsts, firsts[1:] + [len(zones)]))
 
     def batch(first):
-        return _batch_runs(zones[first : first + ZONES_PER_BATCH], first, geotransform)
+        chunk = zones[first : stops[first]]
+        runs, unmeasurable = _batch_runs(chunk, first, geotransform)
+        return first, len(chunk), runs, unmeasurable
 
-    if threads > 1 and len(firsts) > 1:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cisc-zones") as pool:
-            batches = list(pool.map(batch, firsts))
-    else:
-        batches = [batch(first) for first in firsts]
-    unmeasurable = np.array(sorted(zone for _, bad in batches for zone in bad), dtype=SPAN_DTYPE)
-    batches = [runs for runs, _ in batches if runs is not None]
+    def batches():
+        if threads > 1 and len(firsts) > 1:
+            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cisc-zones") as pool:
+                yield from pool.map(batch, firsts)
+        else:
+            for first in firsts:
+                yield batch(first)
+
+    return len(zones), batches()
+
+
+def _batch_firsts(zones) -> list:
+    """The first zone of each batch (see ZONES_PER_BATCH and BATCH_BYTES)."""
+    sizes = np.fromiter(
+        (len(zone) if isinstance(zone, (bytes, bytearray, memoryview)) else
+         (zone.WkbSize() if hasattr(zone, "WkbSize") else 0) for zone in zones),
+        dtype=np.int64, count=len(zones),
+    )
+    by_bytes = (np.cumsum(sizes) - sizes) // BATCH_BYTES
+    group_firsts = [0, *(np.flatnonzero(by_bytes[1:] != by_bytes[:-1]) + 1).tolist()]
+    firsts = []
+    for first, stop in zip(group_firsts, group_firsts[1:] + [len(zones)]):
+        firsts.extend(range(first, stop, ZONES_PER_BATCH))
+    return firsts
+
+
+def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
+    """Runs of every zone (WKB, OGR geometries or None) on the grid of geotransform, sorted by row
+    (the statistics engine keeps them by row band instead: run_bands.py)."""
+    count, batches = zone_batches(zones, geotransform, threads)
+    batches = list(batches)
+    unmeasurable = np.array(sorted(zone for *_, bad in batches for zone in bad), dtype=SPAN_DTYPE)
+    batches = [runs for _, _, runs, _ in batches if runs is not None]
     if not batches:
         empty = np.empty(0, dtype=SPAN_DTYPE)
-        return ZoneRuns(empty, empty, empty, empty, np.zeros(len(zones), dtype=np.int64), unmeasurable)
+        return ZoneRuns(empty, empty, empty, empty, np.zeros(count, dtype=np.int64), unmeasurable)
     zone_ids, rows, starts, ends = _concatenate(batches)
     del batches
-    pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=len(zones)).astype(np.int64)
+    pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=count).astype(np.int64)
     # each batch is sorted by zone then row: a stable sort by row merges these runs cheaply,
     # and numpy's stable sort of 16-bit integers is a radix sort
     row_span = rows.max() - rows.min()
@@ -242,34 +169,29 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
 
 
 def _concatenate(pieces):
-    """Column-wise concatenation of (zone_ids, rows, starts, ends) pieces (no copy for one)."""
+    """Column-wise concatenation of (zone_ids, rows, starts, ends) pieces (no copy for one).
+    The list is emptied as the pieces are copied, so they and the result never all live at once."""
     if len(pieces) == 1:
-        return pieces[0]
-    return tuple(np.concatenate(column) for column in zip(*pieces))
+        return pieces.pop()
+    total = sum(len(piece[0]) for piece in pieces)
+    out = tuple(np.empty(total, dtype=column.dtype) for column in pieces[0])
+    position = 0
+    while pieces:
+        piece = pieces.pop(0)
+        for target, column in zip(out, piece):
+            target[position : position + len(column)] = column
+        position += len(piece[0])
+    return out
 
 
 def _batch_runs(zones, first_zone, geotransform):
     """(runs of a batch of zones sorted by zone, row and column, or None if there are none;
     the indices of its unmeasurable zones)."""
     col_origin, col_scale, row_origin, row_scale = _inverse_geotransform(geotransform)
-    rings, ring_part, part_zone = [], [], []
-    for offset, zone in enumerate(zones):
-        try:
-            parts = zone_polygon_rings(zone)
-        except CiscError as exc:
-            raise CiscError(f"Zone {first_zone + offset + 1}: {exc}") from None
-        for part_rings in parts:
-            part_zone.append(first_zone + offset)
-            for ring in part_rings:
-                if ring[0, 0] != ring[-1, 0] or ring[0, 1] != ring[-1, 1]:
-                    ring = np.vstack([ring, ring[:1]])
-                rings.append(ring)
-                ring_part.append(len(part_zone) - 1)
-    if not rings:
+    points, lengths, ring_part, part_zone = batch_rings(zones, first_zone)
+    if not lengths.size:
         return None, []
-    points = np.concatenate(rings)
-    lengths = np.array([len(ring) for ring in rings])
-    point_part = np.repeat(np.array(ring_part, dtype=SPAN_DTYPE), lengths)
+    point_part = np.repeat(ring_part, lengths)
     # the same arithmetic as GDAL's transformer and scanline fill, so ties fall the same way
     with np.errstate(invalid="ignore", over="ignore"):
         px = col_origin + points[:, 0] * col_scale
@@ -277,9 +199,8 @@ def _batch_runs(zones, first_zone, geotransform):
         bad_point = ~((np.abs(px) <= MAX_PIXEL_COORDINATE) & (np.abs(py) <= MAX_PIXEL_COORDINATE))
     unmeasurable = []
     if bad_point.any():  # NaN and infinity fail the comparison too
-        part_zone_array = np.array(part_zone, dtype=SPAN_DTYPE)
-        unmeasurable = np.unique(part_zone_array[point_part[bad_point]]).tolist()
-        ring_zone = part_zone_array[np.array(ring_part, dtype=SPAN_DTYPE)]
+        unmeasurable = np.unique(part_zone[point_part[bad_point]]).tolist()
+        ring_zone = part_zone[ring_part]
         keep_ring = ~np.isin(ring_zone, unmeasurable)
         if not keep_ring.any():
             return None, unmeasurable
@@ -293,7 +214,6 @@ def _batch_runs(zones, first_zone, geotransform):
     start = np.flatnonzero(is_edge)
     ax, ay, bx, by = px[start], py[start], px[start + 1], py[start + 1]
     edge_part = point_part[start]
-    part_zone = np.array(part_zone, dtype=SPAN_DTYPE)
     # whole zones go into chunks of about CROSSINGS_PER_CHUNK crossings (edges come zone by zone)
     edge_zone = part_zone[edge_part]
     per_zone = np.bincount(edge_zone - first_zone, weights=_crossing_counts(ay, by), minlength=len(zones))
@@ -306,7 +226,10 @@ def _batch_runs(zones, first_zone, geotransform):
             piece = _chunk_runs(ax[lo:hi], ay[lo:hi], bx[lo:hi], by[lo:hi], edge_part[lo:hi], part_zone)
             if piece is not None:
                 pieces.append(piece)
-    return (_concatenate(pieces) if pieces else None), unmeasurable
+    if not pieces:
+        return None, unmeasurable
+    # stored narrower: pixel coordinates are bounded by MAX_PIXEL_COORDINATE, zone indices by 2^31
+    return tuple(column.astype(RUN_DTYPE) for column in _concatenate(pieces)), unmeasurable
 
 
 def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):
@@ -389,6 +312,7 @@ def _union_per_zone(zone_ids, rows, starts, ends):
 def geometry_spans(geometry, geotransform) -> Spans:
     """Runs of one polygon or multipolygon (OGR geometry or WKB) on the grid of geotransform."""
     runs = zone_runs([geometry], geotransform)
-    order = np.argsort(_sort_key(np.zeros_like(runs.rows), runs.rows, runs.starts), kind="stable") \
+    rows, starts, ends = (column.astype(SPAN_DTYPE) for column in (runs.rows, runs.starts, runs.ends))
+    order = np.argsort(_sort_key(np.zeros_like(rows), rows, starts), kind="stable") \
         if len(runs) else np.empty(0, dtype=SPAN_DTYPE)
-    return Spans(runs.rows[order], runs.starts[order], runs.ends[order])
+    return Spans(rows[order], starts[order], ends[order])

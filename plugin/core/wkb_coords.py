@@ -23,7 +23,9 @@ _RING_LISTS = {3, 17}  # a list of point lists
 _CONTAINERS = {4, 5, 6, 7, 9, 10, 11, 12, 15, 16}  # a list of geometries
 
 
-def _header(view, offset: int):
+def wkb_header(view, offset: int):
+    """Byte order, base type, coordinates per point and the offset after an (ISO, OGR 2.5D or
+    EWKB) WKB geometry header; the one reader of WKB headers (rasterize.py uses it too)."""
     order = view[offset]
     if order not in (0, 1):
         raise ValueError("not WKB: bad byte order")
@@ -43,7 +45,7 @@ def _header(view, offset: int):
 def _coordinate_blocks(view, offset: int, blocks: List[Tuple[str, int, int, int]]) -> int:
     """Append (endian, byte offset, points, values per point) of every coordinate block of the
     geometry at offset; return the offset after it."""
-    endian, base, per_point, offset = _header(view, offset)
+    endian, base, per_point, offset = wkb_header(view, offset)
     if base == _POINT:
         blocks.append((endian, offset, 1, per_point))
         return offset + 8 * per_point

@@ -10,7 +10,7 @@ from qgis.core import Qgis, QgsApplication
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QCursor
-from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QProgressBar
+from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QProgressBar
 
 from ..core import dataset, sources
 from ..core.errors import CiscError
@@ -63,6 +63,13 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         self.progressBar.setRange(0, 100)
         self.progressBar.setVisible(False)
         self.layout().insertWidget(self.layout().indexOf(self.buttonBox), self.progressBar)
+        # the citation under the file list, wrapped: always shown in full, however narrow the dialog
+        self.labelCitation = QLabel(self)
+        self.labelCitation.setObjectName("labelCitation")
+        self.labelCitation.setWordWrap(True)
+        self.labelCitation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout().insertWidget(self.layout().indexOf(self.textStatus) + 1, self.labelCitation)
+        self.can_add = False  # would OK add anything? (refresh_status)
         _OPEN_DIALOGS.add(self)
         self._retranslate()
         self._load_settings()
@@ -158,6 +165,8 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         self.editDownloadFolder.setEnabled(kind == "download")
         self.buttonDownloadFolder.setEnabled(kind == "download")
         lines = []
+        citation = ""
+        self.can_add = bool(self.years())
         if not self.years():
             lines.append(tr("Choose at least one year."))
         elif kind == "local":
@@ -165,6 +174,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
             found = sources.discover_local(
                 folder, self.years(), self.checkMasks.isChecked(), self.checkDates.isChecked()
             )
+            self.can_add = bool(found.found)  # every file missing: nothing to add
             for path in found.found.values():
                 lines.append(tr("found: {name}").format(name=Path(path).name))
             for name in found.missing:
@@ -176,11 +186,13 @@ class AddLayersDialog(QDialog, FORM_CLASS):
             for name in names:
                 size = dataset.PUBLISHED_FILES.get(name, (0, ""))[0]
                 lines.append(tr("{verb}: {name} (about {size:.0f} MB)").format(verb=verb, name=name, size=size / 1e6))
-            lines.append(
-                tr("From Zenodo record {id}. Cite: {citation}").format(id=dataset.RECORD_ID, citation=dataset.CITATION)
+            citation = tr("From Zenodo record {id}. Cite: {citation}").format(
+                id=dataset.RECORD_ID, citation=dataset.CITATION
             )
         self.textStatus.setPlainText("\n".join(lines))
-        self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.years()))
+        self.labelCitation.setText(citation)
+        self.labelCitation.setVisible(bool(citation))
+        self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.can_add)
 
     # -- actions -------------------------------------------------------------------------
     def accept(self):
@@ -248,7 +260,7 @@ class AddLayersDialog(QDialog, FORM_CLASS):
     def _set_busy(self, busy: bool) -> None:
         self.groupYears.setEnabled(not busy)
         self.groupSource.setEnabled(not busy)
-        self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy and bool(self.years()))
+        self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy and self.can_add)
         self.progressBar.setValue(0)
         self.progressBar.setVisible(busy)
 

@@ -140,6 +140,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.copyButton.clicked.connect(self.copy_selection)
         self.exportCsvButton.clicked.connect(self._export_csv_clicked)
         self.exportGpkgButton.clicked.connect(self._export_gpkg_clicked)
+        self.exportReportButton.clicked.connect(self._export_report_clicked)
         self.charts = ChartView(self, lambda: self.result, self.selected_result_row, self.show_message)
         self.savePngButton.clicked.connect(self._save_png_clicked)
         self.noteLabel.setText(dock_texts.short_note())
@@ -511,7 +512,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
 
     def _update_result_widgets(self) -> None:
         has = self.result is not None
-        for widget in (self.copyButton, self.exportCsvButton, self.exportGpkgButton):
+        for widget in (self.copyButton, self.exportCsvButton, self.exportGpkgButton, self.exportReportButton):
             widget.setEnabled(has)
         self._update_flag_summary()
 
@@ -571,6 +572,25 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         if self.result is not None:
             self._ask_path(tr("Export the results as GeoPackage"), ".gpkg", tr("GeoPackage (*.gpkg)"),
                            self.export_geopackage)
+
+    def export_report(self, path) -> Optional[Path]:
+        """The PDF report (plugin/layers/report.py, the code of cisc:report), built on the main thread;
+        its layout is added to the project (Project > Layouts) to be edited in the layout designer."""
+        from ..layers.report import ReportOptions, write_report
+
+        def write():
+            shown = self.project.mapLayer(self.result_layer_id) if self.result_layer_id else None
+            options = ReportOptions(threshold_pct=self.thresholdSpin.value(),
+                                    top_n=max(1, int(self.topNSpin.value())))
+            written, _layout = write_report(self.result, str(path), options, self.project, add_to_project=True,
+                                            map_layer=shown)
+            return Path(written)
+
+        return self._export(write, path)
+
+    def _export_report_clicked(self) -> None:
+        if self.result is not None:
+            self._ask_path(tr("Export a PDF report"), ".pdf", tr("PDF files (*.pdf)"), self.export_report)
 
     # -- charts ----------------------------------------------------------------
     def chart_kind(self) -> str:

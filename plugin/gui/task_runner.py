@@ -35,10 +35,14 @@ def _hold(task, *objects) -> None:
 
 
 class CapturingFeedback(QgsProcessingFeedback):
-    """Processing feedback that keeps the algorithm's errors and warnings for the dock."""
+    """Processing feedback that keeps the algorithm's errors and warnings for the dock.
+
+    It does not copy the algorithm's lines into QGIS's message log (logFeedback=False): the
+    plugin's logger already puts them there, under "CISC"; QGIS's own algorithm dialog does the same.
+    """
 
     def __init__(self):
-        super().__init__()
+        super().__init__(False)
         self.errors: List[str] = []
         self.warnings: List[str] = []
 

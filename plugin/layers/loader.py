@@ -26,7 +26,7 @@ from qgis.core import (
 from ..core import dataset, sources
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
-from . import styling
+from . import project_crs, styling
 
 log = get_logger("layers.loader")
 
@@ -268,15 +268,20 @@ def add_cisc_layers(
             result.errors.append(str(exc))
 
     opened.sort(key=lambda item: (-(item[0] or 0), _ORDER.get(item[1], 9)))
-    for year, _kind, layer in opened:
-        if layer.source() in present:
-            result.warnings.append(tr("{name} is already in the project.").format(name=layer.name()))
-            continue
-        project.addMapLayer(layer, False)
-        target = _year_group(group, year) if year else group
-        target.addLayer(layer)
-        present.add(layer.source())
-        result.layers.append(layer)
+    adopt_crs = project_crs.should_adopt(project)  # the rasters decide, not the date layer on top
+    with project_crs.first_layer_crs_skipped(iface, adopt_crs and project is QgsProject.instance()):
+        for year, _kind, layer in opened:
+            if layer.source() in present:
+                result.warnings.append(tr("{name} is already in the project.").format(name=layer.name()))
+                continue
+            project.addMapLayer(layer, False)
+            target = _year_group(group, year) if year else group
+            target.addLayer(layer)
+            present.add(layer.source())
+            result.layers.append(layer)
+        if adopt_crs:
+            classes = [layer for _year, kind, layer in opened if kind == sources.CISC]
+            project_crs.adopt_raster_crs(project, classes + [layer for _y, _k, layer in opened])
 
     for message in result.errors:
         log.warning(message)
@@ -293,9 +298,8 @@ def zoom_to_layers(layers, project: QgsProject, iface=None) -> bool:
     canvas = iface.mapCanvas() if iface is not None else None
     if canvas is None:
         return False
-    target = canvas.mapSettings().destinationCrs()
-    if not target.isValid():
-        target = project.crs()
+    target = project.crs() if project.crs().isValid() else canvas.mapSettings().destinationCrs()
+    if target != canvas.mapSettings().destinationCrs():  # QGIS's canvas follows the project CRS
         canvas.setDestinationCrs(target)
     extent = QgsRectangle()  # null: combineExtentWith takes the first extent as it is (setMinimal is deprecated)
     for layer in rasters:

@@ -17,10 +17,12 @@ from qgis.core import (
 
 from ..core import dataset, sources
 from ..core.errors import CiscError
-from . import loader, style_files
+from . import loader, project_crs, style_files
 from .style_files import STYLES_DIR
 
 EXTRA_GROUP_NAME = "Statistics"
+ZONES_GROUP_NAME = "Zones"
+ZONE_OUTLINE = "40,40,40,255"
 _RASTER_EXTENSIONS = (".tif", ".tiff", ".vrt", ".img", ".asc")
 
 
@@ -95,6 +97,43 @@ def _style_vector_extra(layer) -> bool:
     return share is not None
 
 
+def style_zones(layer, label_field: str | None = None) -> None:
+    """Zones over the CISC map: outline only (nothing hidden under a fill), labelled by name."""
+    from qgis.core import (
+        QgsFillSymbol,
+        QgsPalLayerSettings,
+        QgsSingleSymbolRenderer,
+        QgsTextBufferSettings,
+        QgsTextFormat,
+        QgsVectorLayerSimpleLabeling,
+    )
+    from qgis.PyQt.QtGui import QColor
+
+    layer.setRenderer(
+        QgsSingleSymbolRenderer(
+            QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": ZONE_OUTLINE, "outline_width": "0.5"})
+        )
+    )
+    names = layer.fields().names()
+    label_field = label_field or next((n for n in ("name", "NAME", "name_zh", "county") if n in names), None)
+    if label_field is None:
+        return
+    text = QgsTextFormat()
+    text.setSize(9)
+    text.setColor(QColor(30, 30, 30))
+    buffer = QgsTextBufferSettings()  # a white halo keeps the names readable over the classes
+    buffer.setEnabled(True)
+    buffer.setSize(1)
+    buffer.setColor(QColor(255, 255, 255))
+    text.setBuffer(buffer)
+    settings = QgsPalLayerSettings()
+    settings.fieldName = label_field
+    settings.setFormat(text)
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)
+    layer.setMapTipTemplate(f'<b>[% "{label_field}" %]</b>')
+
+
 def _style_extra(layer) -> bool:
     """Style a statistics output; True when it should start hidden (it would cover the CISC map).
 
@@ -123,8 +162,13 @@ def write_demo_project(
     extra_layers: Sequence | None = None,
     years: Iterable[int] = dataset.YEARS,
     title: str = "CISC impervious surface demo",
+    zones: Sequence | None = None,
 ) -> str:
     """Write a .qgz holding the styled CISC layers, mask overlays, date layers and extra layers.
+
+    zones: polygon files (e.g. the county zones) added in a "Zones" group above the CISC layers,
+    drawn as outlines labelled by their name field. The project CRS is the rasters' (identified as
+    an EPSG code when it is one, see project_crs.py) and the view opens on the data.
 
     Paths are stored relative to the project file, so the project opens as is once the folder
     is moved together with the data. Raises CiscError naming what is missing.
@@ -149,8 +193,22 @@ def write_demo_project(
     if result.errors and not result.layers:
         raise CiscError("; ".join(result.errors))
     rasters = [layer for layer in result.layers if isinstance(layer, QgsRasterLayer)]
-    if rasters:
-        project.setCrs(rasters[0].crs())
+    if rasters and not project.crs().isValid():  # set by add_cisc_layers; a safety net
+        project.setCrs(project_crs.identify(rasters[0].crs()))
+
+    zone_layers = []
+    for zone_path in zones or []:
+        zone_path = os.path.abspath(os.fspath(zone_path))
+        layers = _extra_layers(zone_path)
+        if not layers:
+            raise CiscError(f"{zone_path}: cannot be opened as a zones layer for the demo project.")
+        zone_layers.extend(layers)
+    if zone_layers:
+        zones_group = project.layerTreeRoot().insertGroup(0, ZONES_GROUP_NAME)
+        for layer in zone_layers:
+            style_zones(layer)
+            project.addMapLayer(layer, False)
+            zones_group.addLayer(layer)
 
     extras = []
     for extra in extra_layers or []:
@@ -169,7 +227,7 @@ def write_demo_project(
             node.setItemVisibilityChecked(not hidden)
 
     extent = QgsRectangle()  # null: combineExtentWith takes the first extent as it is (setMinimal is deprecated)
-    for layer in rasters or result.layers:
+    for layer in (rasters or result.layers) + zone_layers:
         transform = QgsCoordinateTransform(layer.crs(), project.crs(), project)
         extent.combineExtentWith(transform.transformBoundingBox(layer.extent()))
     if not extent.isEmpty():

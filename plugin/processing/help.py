@@ -12,6 +12,7 @@ def group_name(group_id: str) -> str:
         "rasters": tr("Rasters"),
         "dates": tr("Imagery dates"),
         "coordinates": tr("Coordinates"),
+        "reports": tr("Reports"),
     }.get(group_id, group_id)
 
 
@@ -106,6 +107,16 @@ def short_help(name: str) -> str:
             "published forward formulas, inverted by iteration). Vertices outside the offset area (a box around "
             "mainland China) are left unchanged, as the services do. The output keeps the layer's fields and "
             "CRS.</p>"
+        ),
+        "report": tr(
+            "<p>A PDF report of a statistics layer (the output of Zonal statistics or Change statistics), made "
+            "as a QGIS print layout: a map of the zones shaded by the impervious share (one year) or the net "
+            "change (2020 -> 2022) with legend and scale bar, the key figures, charts, the table of the zones "
+            "sorted by impervious area (areas to 0.0001 km², shares to 0.01 %), the zones whose valid coverage "
+            "is below VALID_THRESHOLD, what the figures mean, and the dataset citation and DOI, in QGIS's "
+            "language.</p><p>The zone boundaries and ZONES_OFFSET are those of the statistics run; YEAR only "
+            "names the year of a one-year layer whose field names do not say it (COLUMN_PREFIX empty). OUTPUT "
+            "must end in .pdf; it is written completely or not at all.</p>"
         ),
     }.get(name, "")
     rules = _pixel_rule() + _mask_rule() if name in ("zonalstatistics", "changestatistics") else ""

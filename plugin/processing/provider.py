@@ -66,6 +66,7 @@ class CiscProvider(QgsProcessingProvider):
         from .alg_change_map import ChangeMapAlgorithm
         from .alg_change_statistics import ChangeStatisticsAlgorithm
         from .alg_impervious_fraction import ImperviousFractionAlgorithm
+        from .alg_report import ReportAlgorithm
         from .alg_web_map_offset import WebMapOffsetAlgorithm
         from .alg_zonal_statistics import ZonalStatisticsAlgorithm
 
@@ -76,6 +77,7 @@ class CiscProvider(QgsProcessingProvider):
             ImperviousFractionAlgorithm,
             AcquisitionDatesAlgorithm,
             WebMapOffsetAlgorithm,
+            ReportAlgorithm,
         ]
 
     @staticmethod

@@ -35,21 +35,6 @@
             <translation>{folder} 中有不止一个 {what} 文件：{names}。它们可能不同，因此不会自动选择：请只保留一个（删除或重命名其余文件），或明确指定文件。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/engine.py" line="230" />
-            <source>{count} zone(s) have no usable coordinates in the raster's CRS (not transformable, not finite numbers such as a latitude beyond 90 degrees transformed, or impossibly far away): {zones}. Their figures are NULL; the other zones are not affected. Check these geometries and the layer's CRS.</source>
-            <translation>{count} 个分区在栅格的坐标参考系中没有可用坐标（无法转换、不是有限数值，例如纬度超过 90 度后的转换结果，或位于不可能的远处）：{zones}。这些分区的数值为 NULL；其他分区不受影响。请检查这些几何图形和图层的坐标参考系。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/core/engine.py" line="322" />
-            <source>Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).</source>
-            <translation>正在统计 {zones} 个分区：共 {strips} 个条带，数据块大小 {size} 像元，使用 {threads} 个线程。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/core/engine.py" line="337" />
-            <source>{count} pixel(s) in the blocks read hold values other than the CISC classes 0..3 (and the nodata tag); they are counted as invalid.</source>
-            <translation>已读取的数据块中有 {count} 个像元的值既不是 CISC 类别 0..3，也不是无数据标记；这些像元计为无效。</translation>
-        </message>
-        <message>
             <location filename="../../plugin/core/outputs.py" line="150" />
             <source>{path}: cannot be written ({detail}); nothing was written and an existing file of that name is unchanged.</source>
             <translation>{path}：无法写入（{detail}）；未写入任何内容，同名的已有文件保持不变。</translation>
@@ -105,173 +90,188 @@
             <translation>尚未选择文件夹。</translation>
         </message>
         <message>
+            <location filename="../../plugin/core/stats_rows.py" line="99" />
+            <source>{count} zone(s) have no usable coordinates in the raster's CRS (not transformable, not finite numbers such as a latitude beyond 90 degrees transformed, or impossibly far away): {zones}. Their figures are NULL; the other zones are not affected. Check these geometries and the layer's CRS.</source>
+            <translation>{count} 个分区在栅格的坐标参考系中没有可用坐标（无法转换、不是有限数值，例如纬度超过 90 度后的转换结果，或位于不可能的远处）：{zones}。这些分区的数值为 NULL；其他分区不受影响。请检查这些几何图形和图层的坐标参考系。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/stats_run.py" line="104" />
+            <source>Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).</source>
+            <translation>正在统计 {zones} 个分区：共 {strips} 个条带，数据块大小 {size} 像元，使用 {threads} 个线程。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/stats_run.py" line="119" />
+            <source>{count} pixel(s) in the blocks read hold values other than the CISC classes 0..3 (and the nodata tag); they are counted as invalid.</source>
+            <translation>已读取的数据块中有 {count} 个像元的值既不是 CISC 类别 0..3，也不是无数据标记；这些像元计为无效。</translation>
+        </message>
+        <message>
             <location filename="../../plugin/core/validity.py" line="41" />
             <source>{path}: its nodata tag ({nodata}) is also a CISC class value; the tag is ignored and the valid mask alone decides which pixels are valid.</source>
             <translation>{path}：其无数据标记（{nodata}）同时也是 CISC 类别值；该标记被忽略，仅由有效掩膜决定哪些像元有效。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="90" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="222" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="307" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="97" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="234" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="319" />
             <source>Add CISC layers</source>
             <translation>添加 CISC 图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="91" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="98" />
             <source>Layers</source>
             <translation>图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="92" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="99" />
             <source>CISC 2020</source>
             <translation>CISC 2020</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="93" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="100" />
             <source>CISC 2022</source>
             <translation>CISC 2022</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="94" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="101" />
             <source>Valid-mask overlays (invalid area in grey)</source>
             <translation>有效掩膜叠加层（无效区域显示为灰色）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="95" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="102" />
             <source>Acquisition dates of the 2 m imagery</source>
             <translation>2 米影像的获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="96" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="103" />
             <source>Source</source>
             <translation>数据源</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="97" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="104" />
             <source>Files in a local folder</source>
             <translation>本地文件夹中的文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="98" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="105" />
             <source>Stream from Zenodo (no download; needs a fast connection)</source>
             <translation>从 Zenodo 流式读取（无需下载；需要较快的网络连接）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="99" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="106" />
             <source>Download to a folder (about 1.9 GB; md5-verified, resumable)</source>
             <translation>下载到文件夹（约 1.9 GB；md5 校验，可断点续传）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="100" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="107" />
             <source>Folder holding cisc_2020.tif, valid_mask_2020.tif, …</source>
             <translation>包含 cisc_2020.tif、valid_mask_2020.tif 等文件的文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="101" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="108" />
             <source>Folder to download into</source>
             <translation>下载目标文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="102" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="109" />
             <source>Files</source>
             <translation>文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="104" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="111" />
             <source>Add layers</source>
             <translation>添加图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="136" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="143" />
             <source>Choose a folder</source>
             <translation>选择文件夹</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="244" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="256" />
             <source>Contacting Zenodo…</source>
             <translation>正在连接 Zenodo…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="162" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="171" />
             <source>Choose at least one year.</source>
             <translation>请至少选择一个年份。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="210" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="212" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="214" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="222" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="224" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="226" />
             <source>CISC</source>
             <translation>CISC</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="307" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="319" />
             <source>Choose a folder to download into.</source>
             <translation>请选择下载目标文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="175" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="185" />
             <source>stream</source>
             <translation>流式读取</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="175" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="185" />
             <source>download</source>
             <translation>下载</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="277" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="290" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="289" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="302" />
             <source>Nothing could be streamed.</source>
             <translation>没有可流式读取的内容。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="210" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="279" />
-            <source>Missing, not added: {names}</source>
-            <translation>缺失，未添加：{names}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="214" />
-            <source>{n} layer(s) added.</source>
-            <translation>已添加 {n} 个图层。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="223" />
-            <source>No CISC file found in {folder}. Missing: {names}</source>
-            <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="316" />
-            <source>CISC download</source>
-            <translation>CISC 下载</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="333" />
-            <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
-            <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="180" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="189" />
             <source>From Zenodo record {id}. Cite: {citation}</source>
             <translation>来自 Zenodo 记录 {id}。引用：{citation}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="224" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="222" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="291" />
+            <source>Missing, not added: {names}</source>
+            <translation>缺失，未添加：{names}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="226" />
+            <source>{n} layer(s) added.</source>
+            <translation>已添加 {n} 个图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="235" />
+            <source>No CISC file found in {folder}. Missing: {names}</source>
+            <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="328" />
+            <source>CISC download</source>
+            <translation>CISC 下载</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="345" />
+            <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
+            <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="236" />
             <source>(no folder)</source>
             <translation>（无文件夹）</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="169" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="179" />
             <source>found: {name}</source>
             <translation>已找到：{name}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="171" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="181" />
             <source>MISSING: {name}</source>
             <translation>缺失：{name}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="178" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="188" />
             <source>{verb}: {name} (about {size:.0f} MB)</source>
             <translation>{verb}：{name}（约 {size:.0f} MB）</translation>
         </message>
@@ -282,7 +282,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/chart_view.py" line="86" />
-            <location filename="../../plugin/gui/dock.py" line="552" />
+            <location filename="../../plugin/gui/dock.py" line="564" />
             <source>Saved {path}</source>
             <translation>已保存 {path}</translation>
         </message>
@@ -313,6 +313,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/charts.py" line="357" />
+            <location filename="../../plugin/layers/report.py" line="289" />
             <source>Impervious area (km²)</source>
             <translation>不透水面面积（km²）</translation>
         </message>
@@ -427,130 +428,141 @@
             <translation>不透水面统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="151" />
-            <location filename="../../plugin/gui/dock.py" line="208" />
+            <location filename="../../plugin/gui/dock.py" line="152" />
+            <location filename="../../plugin/gui/dock.py" line="209" />
             <source>Open in a window</source>
             <translation>在窗口中打开</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="152" />
+            <location filename="../../plugin/gui/dock.py" line="153" />
             <source>Show the table and charts in their own window, which can be enlarged</source>
             <translation>在单独的窗口中显示表格和图表，窗口可放大</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="258" />
+            <location filename="../../plugin/gui/dock.py" line="259" />
             <source>Coordinates offset</source>
             <translation>坐标偏移</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="263" />
+            <location filename="../../plugin/gui/dock.py" line="264" />
             <source>Boundaries from Chinese web maps (AMap/Gaode, Tencent, DataV GeoAtlas: GCJ-02; Baidu: BD-09) are offset by 100 to 700 m: choose their system to convert them to WGS84 before the statistics. The layer must be in EPSG:4326 or EPSG:4490.</source>
             <translation>来自中国网络地图的边界（高德、腾讯、DataV GeoAtlas：GCJ-02；百度：BD-09）存在 100 至 700 米的偏移：选择其坐标系，即可在统计前将其转换为 WGS84。图层必须为 EPSG:4326 或 EPSG:4490。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="186" />
+            <location filename="../../plugin/gui/dock.py" line="187" />
             <source>Impervious surface statistics – results</source>
             <translation>不透水面统计 – 结果</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="196" />
+            <location filename="../../plugin/gui/dock.py" line="197" />
             <source>Back into the dock</source>
             <translation>放回停靠面板</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="391" />
+            <location filename="../../plugin/gui/dock.py" line="392" />
             <source>Cancelling…</source>
             <translation>正在取消…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="401" />
-            <location filename="../../plugin/gui/task_runner.py" line="115" />
-            <location filename="../../plugin/gui/task_runner.py" line="157" />
+            <location filename="../../plugin/gui/dock.py" line="402" />
+            <location filename="../../plugin/gui/task_runner.py" line="119" />
+            <location filename="../../plugin/gui/task_runner.py" line="161" />
             <source>Cancelled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="459" />
+            <location filename="../../plugin/gui/dock.py" line="460" />
             <source>Done: {n} zones.</source>
             <translation>完成：{n} 个分区。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="557" />
+            <location filename="../../plugin/gui/dock.py" line="569" />
             <source>Export the table as CSV</source>
             <translation>将表格导出为 CSV</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="557" />
+            <location filename="../../plugin/gui/dock.py" line="569" />
             <source>CSV files (*.csv)</source>
             <translation>CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="561" />
+            <location filename="../../plugin/gui/dock.py" line="573" />
             <source>Export the results as GeoPackage</source>
             <translation>将结果导出为 GeoPackage</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="561" />
+            <location filename="../../plugin/gui/dock.py" line="573" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="585" />
+            <location filename="../../plugin/gui/dock.py" line="593" />
+            <source>Export a PDF report</source>
+            <translation>导出 PDF 报告</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="593" />
+            <location filename="../../plugin/processing/alg_report.py" line="61" />
+            <source>PDF files (*.pdf)</source>
+            <translation>PDF 文件 (*.pdf)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock.py" line="616" />
             <source>Save chart as PNG</source>
             <translation>将图表保存为 PNG</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="585" />
+            <location filename="../../plugin/gui/dock.py" line="616" />
             <source>PNG images (*.png)</source>
             <translation>PNG 图像 (*.png)</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="601" />
+            <location filename="../../plugin/gui/dock.py" line="632" />
             <source>The zones layer was removed: the run was cancelled.</source>
             <translation>分区图层已被移除：运行已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="382" />
+            <location filename="../../plugin/gui/dock.py" line="383" />
             <source>Running {analysis}…</source>
             <translation>正在运行{analysis}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="441" />
+            <location filename="../../plugin/gui/dock.py" line="442" />
             <source>The run failed.</source>
             <translation>运行失败。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="495" />
+            <location filename="../../plugin/gui/dock.py" line="507" />
             <source>{n} of {total} zones have a valid coverage below {threshold:g} % (marked ⚠).</source>
             <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（标记为 ⚠）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="497" />
+            <location filename="../../plugin/gui/dock.py" line="509" />
             <source>All zones have a valid coverage of at least {threshold:g} %.</source>
             <translation>所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="520" />
+            <location filename="../../plugin/gui/dock.py" line="532" />
             <source>Copied {n} rows to the clipboard.</source>
             <translation>已将 {n} 行复制到剪贴板。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="431" />
+            <location filename="../../plugin/gui/dock.py" line="432" />
             <source>Running step {n} of {total}: {step}…</source>
             <translation>正在运行第 {n} 步（共 {total} 步）：{step}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="462" />
+            <location filename="../../plugin/gui/dock.py" line="463" />
             <source>Warnings: {warnings}</source>
             <translation>警告：{warnings}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="448" />
+            <location filename="../../plugin/gui/dock.py" line="449" />
             <source>Could not read the results: {error}</source>
             <translation>无法读取结果：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="550" />
+            <location filename="../../plugin/gui/dock.py" line="562" />
             <source>Could not export {path}: {error}</source>
             <translation>无法导出 {path}：{error}</translation>
         </message>
@@ -643,6 +655,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/dock_texts.py" line="48" />
+            <location filename="../../plugin/layers/report.py" line="542" />
             <source>Charts</source>
             <translation>图表</translation>
         </message>
@@ -668,6 +681,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/dock_texts.py" line="19" />
+            <location filename="../../plugin/processing/alg_report.py" line="52" />
             <source>Zone name field</source>
             <translation>分区名称字段</translation>
         </message>
@@ -836,6 +850,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/result_builder.py" line="61" />
+            <location filename="../../plugin/layers/report.py" line="164" />
             <source>Zone {n}</source>
             <translation>分区 {n}</translation>
         </message>
@@ -992,18 +1007,18 @@
             <translation>{year} 年分区统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/task_runner.py" line="161" />
-            <location filename="../../plugin/gui/task_runner.py" line="187" />
+            <location filename="../../plugin/gui/task_runner.py" line="165" />
+            <location filename="../../plugin/gui/task_runner.py" line="191" />
             <source>The algorithm failed (see the log).</source>
             <translation>算法运行失败（请查看日志）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/task_runner.py" line="134" />
+            <location filename="../../plugin/gui/task_runner.py" line="138" />
             <source>CISC: {step}</source>
             <translation>CISC：{step}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/task_runner.py" line="125" />
+            <location filename="../../plugin/gui/task_runner.py" line="129" />
             <source>The Processing algorithm {id} is not available: is the CISC plugin's provider enabled in Processing's settings?</source>
             <translation>Processing 算法 {id} 不可用：是否已在 Processing 设置中启用 CISC 插件的提供程序？</translation>
         </message>
@@ -1114,9 +1129,247 @@
             <translation>{year} 年影像获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/loader.py" line="273" />
+            <location filename="../../plugin/layers/loader.py" line="275" />
             <source>{name} is already in the project.</source>
             <translation>{name} 已在项目中。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/project_crs.py" line="57" />
+            <source>China Albers (CISC)</source>
+            <translation>中国 Albers 投影（CISC）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/project_crs.py" line="57" />
+            <source>CRS of the CISC rasters</source>
+            <translation>CISC 栅格的坐标参考系</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/project_crs.py" line="109" />
+            <source>Project CRS set to the CISC rasters' CRS: {crs}.</source>
+            <translation>项目坐标参考系已设为 CISC 栅格的坐标参考系：{crs}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="507" />
+            <source>Legend</source>
+            <translation>图例</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="534" />
+            <source>Key figures</source>
+            <translation>主要数据</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="536" />
+            <source>What the figures mean</source>
+            <translation>数据说明</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="562" />
+            <source>Statistics per zone, by impervious area</source>
+            <translation>各分区统计（按不透水面面积排序）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="129" />
+            <source>The layer holds no CISC statistics (fields such as imperv_km2, imperv_pct or net_km2): choose the output of Zonal statistics or Change statistics.</source>
+            <translation>该图层不含 CISC 统计结果（如 imperv_km2、imperv_pct 或 net_km2 字段）：请选择“分区统计”或“变化统计”的输出。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="155" />
+            <source>The statistics layer cannot be opened.</source>
+            <translation>无法打开统计图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="172" />
+            <source>The statistics layer holds no zones.</source>
+            <translation>统计图层中没有分区。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="252" />
+            <source>Net change of impervious area 2020 → 2022 (km²)</source>
+            <translation>不透水面面积净变化 2020 → 2022（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="290" />
+            <source>Impervious share (%)</source>
+            <translation>不透水面占比（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="291" />
+            <source>Valid area (km²)</source>
+            <translation>有效面积（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="292" />
+            <location filename="../../plugin/layers/report.py" line="277" />
+            <source>Valid coverage (%)</source>
+            <translation>有效覆盖率（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="293" />
+            <source>Vegetation, ref. (km²)</source>
+            <translation>植被，参考（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="294" />
+            <source>Water, ref. (km²)</source>
+            <translation>水体，参考（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="358" />
+            <source>• Only valid pixels are counted: invalid pixels (outside China, or without enough 2 m imagery) are excluded; the valid coverage is the share of a zone's pixels that are valid.</source>
+            <translation>• 仅统计有效像元：无效像元（中国境外，或缺少足够的 2 米影像）不计入；有效覆盖率是分区内有效像元所占的比例。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="360" />
+            <source>• Vegetation and water are auxiliary classes whose reliability is not guaranteed by the dataset's authors: for reference only.</source>
+            <translation>• 植被和水体为辅助类别，数据集作者不保证其可靠性：仅供参考。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="362" />
+            <source>• The data are not clipped to coastlines or administrative boundaries; a pixel belongs to a zone when its centre lies inside it (30 m pixels, areas in km²).</source>
+            <translation>• 数据未按海岸线或行政边界裁剪；像元中心位于分区内时，该像元计入该分区（30 米像元，面积单位为 km²）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="368" />
+            <source>Data: CISC, China Impervious Surface Cover (30 m). Please cite: {citation} DOI: {doi}</source>
+            <translation>数据：CISC，中国不透水面覆盖数据（30 米）。引用请注明：{citation} DOI：{doi}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="380" />
+            <source>Valid coverage below {threshold:g} % in {n} of {total} zones (marked * in the table; their figures rest on a small part of their area): {zones}</source>
+            <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（表中以 * 标记；其数据仅基于分区内一小部分面积）：{zones}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="463" />
+            <source>There are no results to report.</source>
+            <translation>没有可生成报告的结果。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="547" />
+            <source>The charts need matplotlib, which could not be loaded; the table has every figure.</source>
+            <translation>图表需要 matplotlib，但无法加载；表格中包含全部数据。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="254" />
+            <source>Impervious share of the valid area {year} (%)</source>
+            <translation>{year} 年不透水面占有效面积比例（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="271" />
+            <source>Impervious 2020 (km²)</source>
+            <translation>2020 年不透水面（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="272" />
+            <source>Impervious 2022 (km²)</source>
+            <translation>2022 年不透水面（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="273" />
+            <source>Gain (km²)</source>
+            <translation>增加（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="274" />
+            <source>Loss (km²)</source>
+            <translation>减少（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="275" />
+            <source>Net change (km²)</source>
+            <translation>净变化（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="276" />
+            <source>Growth (%)</source>
+            <translation>增长率（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="331" />
+            <source>Zones: {n}</source>
+            <translation>分区数：{n}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="375" />
+            <source>Valid coverage: every zone has a valid coverage of at least {threshold:g} %.</source>
+            <translation>有效覆盖率：所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="469" />
+            <source>Impervious surface report – {zones}</source>
+            <translation>不透水面报告 – {zones}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="477" />
+            <source>{analysis} · {n} zones · made on {date} with the CISC plugin for QGIS</source>
+            <translation>{analysis} · {n} 个分区 · {date} 由 QGIS 的 CISC 插件生成</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="563" />
+            <source>Areas in km² to 0.0001 km², shares in % to 0.01 %; * valid coverage below {threshold:g} %; – no value.</source>
+            <translation>面积单位 km²，精确到 0.0001 km²；占比单位 %，精确到 0.01 %；* 有效覆盖率低于 {threshold:g} %；– 无数值。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="336" />
+            <source>Impervious area 2020: {area} km²</source>
+            <translation>2020 年不透水面面积：{area} km²</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="337" />
+            <source>Impervious area 2022: {area} km²</source>
+            <translation>2022 年不透水面面积：{area} km²</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="338" />
+            <source>Gain: {gain} km², loss: {loss} km², net: {net} km²</source>
+            <translation>增加：{gain} km²，减少：{loss} km²，净变化：{net} km²</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="351" />
+            <source>Impervious area {year}: {area} km² ({share} % of {valid} km² valid)</source>
+            <translation>{year} 年不透水面面积：{area} km²（占 {valid} km² 有效面积的 {share} %）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="379" />
+            <source>and {n} more</source>
+            <translation>另有 {n} 个</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="469" />
+            <source>zones</source>
+            <translation>分区</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="630" />
+            <source>{path}: the report is written as PDF, so its name must end in .pdf (not "{extension}"); choose a .pdf file name.</source>
+            <translation>{path}：报告以 PDF 格式写出，文件名必须以 .pdf 结尾（而不是“{extension}”）；请选择 .pdf 文件名。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="281" />
+            <location filename="../../plugin/layers/report.py" line="282" />
+            <source>Impervious area {year} (km²)</source>
+            <translation>{year} 年不透水面面积（km²）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="283" />
+            <location filename="../../plugin/layers/report.py" line="284" />
+            <source>Impervious share {year} (%)</source>
+            <translation>{year} 年不透水面占比（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="285" />
+            <source>Valid coverage {year} (%)</source>
+            <translation>{year} 年有效覆盖率（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="343" />
+            <source>Growth: {pct} %</source>
+            <translation>增长率：{pct} %</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/report.py" line="631" />
+            <source>no extension</source>
+            <translation>无扩展名</translation>
         </message>
         <message>
             <location filename="../../plugin/layers/stream_task.py" line="82" />
@@ -1179,26 +1432,24 @@
             <translation>关于 CISC 数据集…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="204" />
+            <location filename="../../plugin/plugin_main.py" line="214" />
             <source>About the CISC dataset</source>
             <translation>关于 CISC 数据集</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="205" />
+            <location filename="../../plugin/plugin_main.py" line="204" />
             <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.
 
 Cite: {citation}
-DOI: {doi}
-Data: {url}
+Zenodo record: {url}
 
 Vegetation and water are auxiliary classes whose reliability is not guaranteed by the authors. A value of 0 is bare land only where the year's valid mask is set.</source>
             <translation>中国不透水面覆盖数据 2020 与 2022（CISC），30 米。
 
 引用：{citation}
-DOI：{doi}
-数据：{url}
+Zenodo 记录：{url}
 
-植被和水体为辅助类别，作者不保证其可靠性。只有在该年份有效掩膜有值的位置，值 0 才表示裸地。</translation>
+植被和水体为辅助类别，作者不保证其可靠性。值 0 仅在该年份有效掩膜标记为有效之处表示裸地。</translation>
         </message>
         <message>
             <location filename="../../plugin/processing/alg_acquisition_dates.py" line="63" />
@@ -1355,6 +1606,58 @@ DOI：{doi}
             <location filename="../../plugin/processing/alg_impervious_fraction.py" line="71" />
             <source>Impervious fraction written: {path} ({width} x {height} cells of {size:g} m).</source>
             <translation>已写入不透水面比例：{path}（{width} x {height} 个 {size:g} 米网格）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="36" />
+            <source>Report (PDF)</source>
+            <translation>报告（PDF）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="39" />
+            <location filename="../../plugin/processing/help.py" line="15" />
+            <location filename="../../plugin/processing/model_change_report.py" line="61" />
+            <source>Reports</source>
+            <translation>报告</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="42" />
+            <source>cisc,impervious,report,pdf,layout,map,chart,table</source>
+            <translation>cisc,不透水面,报告,pdf,布局,地图,图表,表格</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="49" />
+            <source>Statistics layer (output of Zonal statistics or Change statistics)</source>
+            <translation>统计图层（“分区统计”或“变化统计”的输出）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="54" />
+            <source>Year of a one-year layer whose field names do not say it</source>
+            <translation>单一年份图层的年份（字段名未注明年份时）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="57" />
+            <source>Flag zones with a valid coverage below (%)</source>
+            <translation>标记有效覆盖率低于此值的分区（%）</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="59" />
+            <source>Title</source>
+            <translation>标题</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="61" />
+            <source>Report</source>
+            <translation>报告</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="97" />
+            <source>Report written: {path} ({pages} pages).</source>
+            <translation>报告已写出：{path}（{pages} 页）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="88" />
+            <source>{n} zones read from {layer}.</source>
+            <translation>已从 {layer} 读取 {n} 个分区。</translation>
         </message>
         <message>
             <location filename="../../plugin/processing/alg_web_map_offset.py" line="42" />
@@ -1624,42 +1927,42 @@ DOI：{doi}
             <translation>{layer}：无法将分区从 {src} 转换到栅格的坐标参考系 {dst}（PROJ 无法建立该转换）；未进行任何计算。请检查 QGIS 的 PROJ 安装（proj.db）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/crs_guard.py" line="203" />
+            <location filename="../../plugin/processing/crs_guard.py" line="197" />
             <source>{layer}: the zone layer has no CRS and its coordinates ({xmin:.4f}, {ymin:.4f} to {xmax:.4f}, {ymax:.4f}) look like longitude/latitude, not the raster's {dst} metres. Set the layer's CRS (e.g. EPSG:4490 or EPSG:4326) and run again; nothing was computed.</source>
             <translation>{layer}：分区图层没有坐标参考系，其坐标（{xmin:.4f}, {ymin:.4f} 至 {xmax:.4f}, {ymax:.4f}）看起来是经纬度，而不是栅格 {dst} 的米制坐标。请设置该图层的坐标参考系（例如 EPSG:4490 或 EPSG:4326）后重新运行；未进行任何计算。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/crs_guard.py" line="104" />
+            <location filename="../../plugin/processing/crs_guard.py" line="98" />
             <source>{layer}: the transformation from {src} to {dst} could not be checked (GDAL/PROJ cannot set it up); nothing was computed. Check QGIS's PROJ installation (proj.db).</source>
             <translation>{layer}：无法检查从 {src} 到 {dst} 的转换（GDAL/PROJ 无法建立该转换）；未进行任何计算。请检查 QGIS 的 PROJ 安装（proj.db）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/crs_guard.py" line="121" />
+            <location filename="../../plugin/processing/crs_guard.py" line="115" />
             <source>{layer}: transforming the zones from {src} to {dst} gave wrong coordinates: ({x:.6f}, {y:.6f}) became ({qx:.1f}, {qy:.1f}) where PROJ gives ({ox:.1f}, {oy:.1f}). QGIS's coordinate transformation is not working (PROJ state or installation); nothing was computed, so no statistic is wrong. Restart QGIS and check its PROJ installation.</source>
             <translation>{layer}：将分区从 {src} 转换到 {dst} 得到了错误的坐标：({x:.6f}, {y:.6f}) 变成了 ({qx:.1f}, {qy:.1f})，而 PROJ 给出的是 ({ox:.1f}, {oy:.1f})。QGIS 的坐标转换未正常工作（PROJ 状态或安装问题）；未进行任何计算，因此不会产生错误的统计结果。请重启 QGIS 并检查其 PROJ 安装。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="19" />
+            <location filename="../../plugin/processing/help.py" line="20" />
             <source>&lt;p&gt;&lt;b&gt;Pixel rule.&lt;/b&gt; A pixel belongs to a zone when its centre lies inside the zone (holes are excluded, multipart zones are the union of their parts, overlapping zones are each counted in full). Areas come from the raster's pixel size (equal-area projection), in km².&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;像元规则。&lt;/b&gt;像元中心位于分区内时，该像元属于该分区（不含内环孔洞，多部件分区取各部件的并集，相互重叠的分区各自完整计算）。面积由栅格像元大小（等积投影）计算，单位为 km²。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="27" />
+            <location filename="../../plugin/processing/help.py" line="28" />
             <source>&lt;p&gt;&lt;b&gt;Valid mask.&lt;/b&gt; A pixel is valid when it lies inside the raster, its valid mask is non-zero there and its value is a class 0..3. When the mask is left empty, a file valid_mask_&amp;lt;year&amp;gt;.tif beside the raster is used if present (the log says so); otherwise every pixel inside the raster is taken as valid and a warning says so. Without a mask a 0 cannot be told apart from an invalid pixel.&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;有效掩膜。&lt;/b&gt;像元位于栅格范围内、其有效掩膜在该处非零且像元值为 0..3 之一的类别时，该像元有效。掩膜留空时，如果栅格旁有 valid_mask_&amp;lt;year&amp;gt;.tif 文件则使用该文件（日志中会说明）；否则栅格范围内的所有像元都视为有效，并给出警告。没有掩膜时，无法将值 0 与无效像元区分开。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="36" />
+            <location filename="../../plugin/processing/help.py" line="37" />
             <source>&lt;p&gt;&lt;b&gt;Caveats.&lt;/b&gt; Invalid pixels (outside China, or without enough 2 m imagery) are stored as 0, the value of bare land: 0 is bare land only where the year's valid mask is set. Vegetation and water are auxiliary classes whose reliability is not guaranteed by the dataset's authors. The data are not clipped to coastlines or administrative boundaries.&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;注意事项。&lt;/b&gt;无效像元（位于中国境外，或缺少足够的 2 米影像）存储为 0，与裸地的值相同：只有在该年份有效掩膜有值的位置，0 才表示裸地。植被和水体为辅助类别，数据集作者不保证其可靠性。数据未按海岸线或行政边界裁剪。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="45" />
+            <location filename="../../plugin/processing/help.py" line="46" />
             <source>&lt;p&gt;&lt;b&gt;ZONES_OFFSET.&lt;/b&gt; Boundaries from Chinese web maps are offset by 100 to 700 m: GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) or BD-09 (Baidu). Choose the system and the zones (which must be in EPSG:4326 or EPSG:4490) are converted to WGS84 first, exactly (to 1 mm) inside mainland China; the log says how far their vertices moved. Leave it at None for boundaries from official or Tianditu data. Zone edges are reprojected exactly: densified until each lies within a tenth of a pixel of its true curve.&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;ZONES_OFFSET。&lt;/b&gt;来自中国网络地图的边界存在 100 至 700 米的偏移：GCJ-02（高德、腾讯、DataV GeoAtlas）或 BD-09（百度）。选择所用的坐标系后，分区（必须为 EPSG:4326 或 EPSG:4490）会先被精确转换为 WGS84（在中国大陆范围内精确到 1 毫米）；日志会说明其顶点移动了多远。对于来自官方或天地图的边界，请保持“无”。分区边界会被精确重投影：不断加密顶点，直到每条边与其真实曲线的偏差在十分之一像元以内。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="55" />
+            <location filename="../../plugin/processing/help.py" line="56" />
             <source>&lt;p&gt;&lt;b&gt;Cite.&lt;/b&gt; {citation}&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;引用。&lt;/b&gt;{citation}&lt;/p&gt;</translation>
         </message>
@@ -1684,45 +1987,44 @@ DOI：{doi}
             <translation>坐标</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="60" />
+            <location filename="../../plugin/processing/help.py" line="61" />
             <source>&lt;p&gt;Per zone: valid and invalid area, the area of each class (bare, impervious, vegetation, water) and the impervious share of the valid area, from one year of CISC (China Impervious Surface Cover, 30 m).&lt;/p&gt;&lt;p&gt;Output: every zone with all its attributes and geometry, plus valid_km2, invalid_km2, valid_pct, bare_km2, imperv_km2, veg_km2, water_km2, imperv_pct, each named COLUMN_PREFIX + field. Percentages are 0..100; NULL when undefined (a zone without pixel centres, or without valid pixels).&lt;/p&gt;&lt;p&gt;Zones in any CRS are transformed to the raster's CRS. A raster that is not CISC-like (floating point, several bands, values above 3) is refused.&lt;/p&gt;</source>
             <translation>&lt;p&gt;基于单一年份的 CISC（中国不透水面覆盖数据，30 米）按分区计算：有效面积和无效面积、各类别（裸地、不透水面、植被、水体）的面积，以及不透水面占有效面积的比例。&lt;/p&gt;&lt;p&gt;输出：每个分区及其全部属性和几何，另加 valid_km2、invalid_km2、valid_pct、bare_km2、imperv_km2、veg_km2、water_km2、imperv_pct 字段，字段名为 COLUMN_PREFIX + 字段。百分比取值 0..100；无法定义时为 NULL（分区内没有像元中心，或没有有效像元）。&lt;/p&gt;&lt;p&gt;任意坐标参考系的分区都会转换到栅格的坐标参考系。不符合 CISC 特征的栅格（浮点型、多波段、值大于 3）将被拒绝。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="69" />
+            <location filename="../../plugin/processing/help.py" line="70" />
             <source>&lt;p&gt;Per zone, over the pixels valid in both years: the area of the 16 transitions t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 (class codes 0 bare, 1 impervious, 2 vegetation, 3 water), impervious area then and now, gain (to impervious from any other class), loss, net change and growth_pct = 100 x (now - then) / then (NULL when then is 0); valid_km2, invalid_km2 and valid_pct (100 x pixel centres valid in both years / all the zone's pixel centres).&lt;/p&gt;&lt;p&gt;The two years must be on one grid (same pixel size and alignment; their extents may differ and must overlap). Each year has its own optional valid mask.&lt;/p&gt;</source>
             <translation>&lt;p&gt;按分区、基于两个年份均有效的像元计算：16 种转移 t&amp;lt;from&amp;gt;&amp;lt;to&amp;gt;_km2 的面积（类别代码 0 裸地、1 不透水面、2 植被、3 水体）、前后两期不透水面面积、增加（由其他任一类别转为不透水面）、减少、净变化以及 growth_pct = 100 x (后期 - 前期) / 前期（前期为 0 时为 NULL）；以及 valid_km2、invalid_km2 和 valid_pct（100 x 两个年份均有效的像元中心数 / 分区内全部像元中心数）。&lt;/p&gt;&lt;p&gt;两个年份必须位于同一网格（像元大小和对齐方式相同；范围可以不同，但必须重叠）。每个年份都有各自可选的有效掩膜。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="78" />
+            <location filename="../../plugin/processing/help.py" line="79" />
             <source>&lt;p&gt;A GeoTIFF (tiled, compressed) on the FROM raster's grid, optionally clipped to EXTENT: value 10 x class_from + class_to (e.g. 21 = vegetation -&gt; impervious) where the pixel is valid in both years, 255 (nodata) elsewhere. Loaded with a paletted style labelled "vegetation -&gt; impervious" etc. OUTPUT must be a .tif file other than the inputs. A cancelled or failed run (a full disk) leaves no file behind.&lt;/p&gt;</source>
             <translation>&lt;p&gt;基于起始（FROM）栅格网格的 GeoTIFF（分块、压缩），可选裁剪到 EXTENT：两个年份均有效的像元取值 10 x 起始类别 + 结束类别（例如 21 = 植被 -&gt; 不透水面），其余为 255（无数据）。加载时使用带有“植被 -&gt; 不透水面”等标签的调色板样式。OUTPUT 必须是不同于输入的 .tif 文件。取消或失败的运行（包括磁盘已满）不会留下任何文件。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="85" />
+            <location filename="../../plugin/processing/help.py" line="86" />
             <source>&lt;p&gt;Impervious percent of the valid pixels of each coarse cell of CELL_SIZE metres (default 1 km), on a grid starting at the raster's top-left corner. A pixel belongs to the cell holding its centre, so 1000 m cells hold 33 or 34 pixels a side (use 990 or 1020 m for cells of equal pixel count). Cells whose valid pixels cover less than MIN_VALID_PCT percent of the cell are nodata. Float32 GeoTIFF, loaded with a continuous 0..100 ramp.&lt;/p&gt;</source>
             <translation>&lt;p&gt;在以栅格左上角为起点、大小为 CELL_SIZE 米（默认 1 千米）的粗网格上，计算每个网格内有效像元中不透水面的百分比。像元归属于其中心所在的网格，因此 1000 米网格每边包含 33 或 34 个像元（如需各网格像元数相同，请使用 990 或 1020 米）。有效像元覆盖不足网格 MIN_VALID_PCT 百分比的网格为无数据。输出为 Float32 GeoTIFF，加载时使用 0..100 的连续色带。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="92" />
+            <location filename="../../plugin/processing/help.py" line="93" />
             <source>&lt;p&gt;Which imagery dates a zone's figures rest on: per zone the earliest, latest and area-weighted median acquisition date of the 2 m source imagery, and the share of the zone the date polygons cover (date_cover_pct).&lt;/p&gt;&lt;p&gt;DATES: the acquisition-date polygons (source_date_*_dissolve), or the zip itself (every shapefile inside is read). DATE_FIELD: detected when empty (a Date field, else a field whose name contains "date"); values such as 20200915, "2020-09-15" or "2020/09/15" are read. Areas are measured in an Albers equal-area projection for China.&lt;/p&gt;</source>
             <translation>&lt;p&gt;分区数值所依据的影像日期：按分区给出 2 米源影像最早、最晚及按面积加权的中位获取日期，以及日期面覆盖分区的比例（date_cover_pct）。&lt;/p&gt;&lt;p&gt;DATES：影像获取日期面（source_date_*_dissolve），或 zip 文件本身（读取其中所有 shapefile）。DATE_FIELD：留空时自动识别（日期类型字段，否则为名称中包含 "date" 的字段）；可读取 20200915、"2020-09-15" 或 "2020/09/15" 等值。面积在适用于中国的 Albers 等积投影中量算。&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/help.py" line="100" />
+            <location filename="../../plugin/processing/help.py" line="101" />
             <source>&lt;p&gt;Converts a vector layer's coordinates between WGS84 and the offset systems of Chinese web maps: GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) and BD-09 (Baidu). Use GCJ-02 -&gt; WGS84 or BD-09 -&gt; WGS84 to fix boundaries downloaded from those services once and keep the result; the forward directions produce data that lines up with their maps.&lt;/p&gt;&lt;p&gt;The layer must be in EPSG:4326 or EPSG:4490. Every vertex is converted (Z and M kept); the inverse conversions are exact to 1 mm (the published forward formulas, inverted by iteration). Vertices outside the offset area (a box around mainland China) are left unchanged, as the services do. The output keeps the layer's fields and CRS.&lt;/p&gt;</source>
             <translation>&lt;p&gt;在 WGS84 与中国网络地图的偏移坐标系之间转换矢量图层的坐标：GCJ-02（高德、腾讯、DataV GeoAtlas）和 BD-09（百度）。使用 GCJ-02 -&gt; WGS84 或 BD-09 -&gt; WGS84 可一次性纠正从这些服务下载的边界并保存结果；正向转换生成的数据可与这些服务的地图对齐。&lt;/p&gt;&lt;p&gt;图层必须为 EPSG:4326 或 EPSG:4490。所有顶点都会被转换（保留 Z 值和 M 值）；逆向转换精确到 1 毫米（对公开的正向公式迭代求逆）。偏移区域（中国大陆周围的矩形范围）以外的顶点保持不变，与这些服务的做法一致。输出保留图层的字段和坐标参考系。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/help.py" line="111" />
+            <source>&lt;p&gt;A PDF report of a statistics layer (the output of Zonal statistics or Change statistics), made as a QGIS print layout: a map of the zones shaded by the impervious share (one year) or the net change (2020 -&gt; 2022) with legend and scale bar, the key figures, charts, the table of the zones sorted by impervious area (areas to 0.0001 km², shares to 0.01 %), the zones whose valid coverage is below VALID_THRESHOLD, what the figures mean, and the dataset citation and DOI, in QGIS's language.&lt;/p&gt;&lt;p&gt;The zone boundaries and ZONES_OFFSET are those of the statistics run; YEAR only names the year of a one-year layer whose field names do not say it (COLUMN_PREFIX empty). OUTPUT must end in .pdf; it is written completely or not at all.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;统计图层（“分区统计”或“变化统计”的输出）的 PDF 报告，以 QGIS 打印布局制作：按不透水面占比（单一年份）或净变化（2020 -&gt; 2022）着色的分区地图（含图例和比例尺）、主要数据、图表、按不透水面面积排序的分区表格（面积精确到 0.0001 km²，占比精确到 0.01 %）、有效覆盖率低于 VALID_THRESHOLD 的分区、数据说明，以及数据集引用和 DOI，语言与 QGIS 界面一致。&lt;/p&gt;&lt;p&gt;分区边界和 ZONES_OFFSET 取自统计运行；YEAR 仅用于字段名未注明年份（COLUMN_PREFIX 为空）的单一年份图层。OUTPUT 必须以 .pdf 结尾；文件要么完整写出，要么不写出。&lt;/p&gt;</translation>
         </message>
         <message>
             <location filename="../../plugin/processing/model_change_report.py" line="51" />
             <source>Change report (statistics, change map, fraction)</source>
             <translation>变化报告（统计、变化图、比例）</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/model_change_report.py" line="61" />
-            <location filename="../../plugin/processing/model_change_report.py" line="81" />
-            <source>Reports</source>
-            <translation>报告</translation>
         </message>
         <message>
             <location filename="../../plugin/processing/model_change_report.py" line="83" />
@@ -1940,6 +2242,16 @@ DOI：{doi}
             <location filename="../../ui/statistics_dock.ui" />
             <source>Export GeoPackage…</source>
             <translation>导出 GeoPackage…</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>Export report…</source>
+            <translation>导出报告…</translation>
+        </message>
+        <message>
+            <location filename="../../ui/statistics_dock.ui" />
+            <source>A PDF report (map, charts, table, caveats, citation), also added to Project &gt; Layouts</source>
+            <translation>PDF 报告（地图、图表、表格、注意事项、引用），同时添加到“项目 &gt; 布局”</translation>
         </message>
         <message>
             <location filename="../../ui/statistics_dock.ui" />

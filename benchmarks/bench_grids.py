@@ -1,0 +1,158 @@
+"""Benchmark rows of grids of zones: 100,000 hexagons and 1,000,000 square 1 km cells.
+
+Grids of zones (a 1 km fishnet, hexagons) over a province or the country are a common way to
+use CISC; they are compared with the 34 province-like zones on the same 1-billion-pixel raster
+(run_benchmarks.py), with the targets of the engine issue (#4 "All of China in minutes"):
+100,000 zones at most 2x the 34-zone time, 1,000,000 zones at most 4x with a peak RSS under 1 GB.
+
+The grids are generated with numpy as WKB (no OGR geometry per cell) and written once, beside
+the raster, as GeoPackages in the raster's CRS (MultiPolygons, as QGIS writes most layers).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+HEXAGONS = 100_000
+SQUARES_SIDE = 1000  # 1000 x 1000 cells of 1 km
+SQUARE_CELL_M = 1000.0
+
+
+def _multipolygon_wkb(xs: np.ndarray, ys: np.ndarray) -> list:
+    """ISO WKB MultiPolygons of one ring each; xs, ys: (cells, points) closed rings."""
+    count, points = xs.shape
+    header = (b"\x01\x06\x00\x00\x00\x01\x00\x00\x00\x01\x03\x00\x00\x00\x01\x00\x00\x00"
+              + int(points).to_bytes(4, "little"))
+    coordinates = np.empty((count, points, 2), dtype="<f8")
+    coordinates[:, :, 0], coordinates[:, :, 1] = xs, ys
+    body = np.concatenate(
+        [np.broadcast_to(np.frombuffer(header, np.uint8), (count, len(header))),
+         coordinates.view(np.uint8).reshape(count, points * 16)], axis=1)
+    return [row.tobytes() for row in body]
+
+
+def square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_CELL_M) -> list:
+    """side x side square cells of `cell` metres centred on bounds (xmin, ymin, xmax, ymax): a
+    fishnet that may reach beyond the raster (cells there hold invalid pixel centres)."""
+    xmin, ymin, xmax, ymax = bounds
+    x0 = (xmin + xmax) / 2 - side * cell / 2
+    y0 = (ymin + ymax) / 2 + side * cell / 2
+    col, row = np.meshgrid(np.arange(side), np.arange(side))
+    left = x0 + col.ravel() * cell
+    top = y0 - row.ravel() * cell
+    xs = np.stack([left, left + cell, left + cell, left, left], axis=1)
+    ys = np.stack([top, top, top - cell, top - cell, top], axis=1)
+    return _multipolygon_wkb(xs, ys)
+
+
+def hexagons(bounds, count: int = HEXAGONS) -> list:
+    """About `count` regular pointy-top hexagons tiling bounds."""
+    xmin, ymin, xmax, ymax = bounds
+    width, height = xmax - xmin, ymax - ymin
+    side = math.sqrt(width * height / (1.5 * math.sqrt(3) * count))
+    dx, dy = math.sqrt(3) * side, 1.5 * side
+    columns, rows = max(1, round(width / dx)), max(1, round(height / dy))
+    col, row = np.meshgrid(np.arange(columns), np.arange(rows))
+    cx = xmin + (col.ravel() + 0.5 + 0.5 * (row.ravel() % 2)) * dx - dx / 4
+    cy = ymax - (row.ravel() + 0.5) * dy
+    angles = np.radians(90 + 60 * np.arange(7))  # closed ring, pointy top
+    xs = cx[:, None] + side * np.cos(angles)[None, :]
+    ys = cy[:, None] + side * np.sin(angles)[None, :]
+    return _multipolygon_wkb(xs, ys)
+
+
+def write_wkb_zones(path: str, wkbs: list, crs_wkt: str) -> str:
+    """A GeoPackage layer "zones" (zone_id) of the WKB geometries; written to a .part first."""
+    from osgeo import ogr, osr
+
+    ogr.UseExceptions()
+    tmp = str(path) + ".part.gpkg"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(crs_wkt)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
+    layer = ds.CreateLayer("zones", srs=srs, geom_type=ogr.wkbMultiPolygon, options=["SPATIAL_INDEX=NO"])
+    layer.CreateField(ogr.FieldDefn("zone_id", ogr.OFTInteger))
+    definition = layer.GetLayerDefn()
+    layer.StartTransaction()
+    for index, wkb in enumerate(wkbs, start=1):
+        feature = ogr.Feature(definition)
+        feature.SetField(0, index)
+        feature.SetGeometryDirectly(ogr.CreateGeometryFromWkb(wkb))
+        layer.CreateFeature(feature)
+    layer.CommitTransaction()
+    ds = None
+    os.replace(tmp, path)
+    return str(path)
+
+
+def grid_zones_file(sample, kind: str, quick: bool = False, log=print) -> str:
+    """The grid's GeoPackage beside the sample's rasters (kind "hexagons" or "squares"); made once.
+    quick: a hundredth of the zones (the smoke test)."""
+    path = Path(sample.folder) / f"zones_{kind}{'_quick' if quick else ''}.gpkg"
+    if path.exists():
+        return str(path)
+    bounds = sample.bounds("cisc_2020")
+    log(f"writing the {kind} grid over {sample.width} x {sample.height} pixels ...")
+    if kind == "hexagons":
+        wkbs = hexagons(bounds, HEXAGONS // 100 if quick else HEXAGONS)
+    else:
+        wkbs = square_cells(bounds, SQUARES_SIDE // 10 if quick else SQUARES_SIDE)
+    return write_wkb_zones(str(path), wkbs, sample.crs_wkt)
+
+
+# -- rows and targets of run_benchmarks ------------------------------------------------------
+
+GRID_ROWS = (("zonal_hexagons", "hexagons", 2.0), ("zonal_squares", "squares", 4.0))
+GRID_MEMORY_MB = 1000.0  # the million zones' peak RSS bound
+
+
+def measure_rows(bench, big, big_zones_key: str = "zonal_big"):
+    """Time the grids on the big raster (masked zonal, as the 34-zone row big_zones_key)."""
+    quick = bench.args.quick
+    pixels = big.width * big.height
+    for key, kind, _ in GRID_ROWS:
+        path = grid_zones_file(big, kind, quick, log=bench_log)
+        count = zone_count(path)
+        what = f"{count:,} hexagons" if kind == "hexagons" else f"{count:,} square cells of 1 km"
+        bench.measure(key, f"cisc engine zonal, masked, {what}, {big.width} x {big.height}",
+                      {"kind": "zonal", "raster": big.cisc_2020, "mask": big.valid_mask_2020, "zones": path},
+                      pixels)
+        bench.grid_counts = getattr(bench, "grid_counts", {})
+        bench.grid_counts[key] = count
+    return bench
+
+
+def targets(bench, big_zones_key: str = "zonal_big"):
+    """(label, measured, bound, met) of the grid rows against the 34 zones on the same raster."""
+    out = []
+    counts = getattr(bench, "grid_counts", {})
+    for key, kind, bound in GRID_ROWS:
+        ratio = bench.ratio(key, big_zones_key)
+        best = bench.ratio(key, big_zones_key, bench.best)
+        label = f"engine zonal {counts.get(key, 0):,} {kind} / 34 zones, same raster"
+        measured = "n/a" if ratio is None else f"{ratio:.1f}x (best runs: {best:.1f}x)"
+        out.append((label, measured, f"<= {bound:g}x", None if ratio is None else ratio <= bound))
+    peak = (bench.rows.get("zonal_squares") or {}).get("peak_rss_mb")
+    out.append((f"engine zonal {counts.get('zonal_squares', 0):,} squares, peak memory (RSS high-water)",
+                "n/a" if peak is None else f"{peak:.0f} MB", f"< {GRID_MEMORY_MB:.0f} MB",
+                None if peak is None else peak < GRID_MEMORY_MB))
+    return out
+
+
+def bench_log(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def zone_count(path: str) -> int:
+    from osgeo import ogr
+
+    ds = ogr.Open(str(path))
+    return int(ds.GetLayer(0).GetFeatureCount())

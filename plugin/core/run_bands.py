@@ -1,0 +1,68 @@
+"""Zone runs kept by row band: the statistics engine's store of the runs of every zone.
+
+A band is block_size rows, aligned like the engine's strips, and holds the pieces of runs that
+fall in its rows as the batches of zones produced them (rasterize.zone_batches). No global sort
+is needed (a strip sorts its own runs by block, row and column), so the runs of a million zones
+live in memory once, at 16 bytes a run, and a band's memory is released once its strip is done.
+Each zone's count of pixel centres (inside the rasters or not) is summed batch by batch.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .rasterize import SPAN_DTYPE, zone_batches
+
+
+@dataclass
+class BandedRuns:
+    band_rows: int
+    pixel_counts: np.ndarray  # per zone, all its pixel centres
+    unmeasurable: np.ndarray  # zones without finite coordinates on the grid (rasterize.ZoneRuns)
+    bands: Dict[int, List[Tuple[np.ndarray, ...]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def band_indices(self) -> List[int]:
+        return sorted(self.bands)
+
+    def take(self, band: int) -> Optional[Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """The band's runs (zone ids, rows, starts, ends as int64), removed from the store; None
+        when it holds none (or was taken already)."""
+        with self._lock:
+            pieces = self.bands.pop(band, None)
+        if not pieces:
+            return None
+        if len(pieces) == 1:
+            return tuple(column.astype(np.int64) for column in pieces[0])
+        return tuple(np.concatenate(column).astype(np.int64) for column in zip(*pieces))
+
+
+def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int = 1) -> BandedRuns:
+    """The runs of every zone (WKB, OGR geometries or None) on the grid of geotransform, by band
+    of band_rows rows (band b holds rows b * band_rows to (b + 1) * band_rows - 1)."""
+    count, batches = zone_batches(zones, geotransform, threads)
+    pixel_counts = np.zeros(count, dtype=np.int64)
+    unmeasurable = []
+    bands: Dict[int, list] = {}
+    for first, size, runs, bad in batches:
+        unmeasurable.extend(bad)
+        if runs is None:
+            continue
+        zone_ids, rows, starts, ends = runs
+        pixel_counts[first : first + size] += np.bincount(
+            zone_ids - first, weights=ends - starts, minlength=size
+        ).astype(np.int64)
+        band = rows // band_rows
+        low, high = int(band.min()), int(band.max())
+        if low == high:
+            bands.setdefault(low, []).append(runs)
+            continue
+        order = np.argsort(band, kind="stable")
+        band = band[order]
+        runs = tuple(column[order] for column in runs)
+        edges = np.flatnonzero(band[1:] != band[:-1]) + 1
+        for lo, hi in zip(np.concatenate([[0], edges]).tolist(), np.concatenate([edges, [band.size]]).tolist()):
+            bands.setdefault(int(band[lo]), []).append(tuple(column[lo:hi] for column in runs))
+    return BandedRuns(int(band_rows), pixel_counts, np.array(sorted(unmeasurable), dtype=SPAN_DTYPE), bands)

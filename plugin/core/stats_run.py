@@ -1,0 +1,313 @@
+"""Scheduling of one statistics run: zones to runs, the grid to strips, strips to threads.
+
+1. Zones become runs of pixel centres on the first raster's grid, kept by row band, one band per
+   strip (run_bands.py over rasterize.py); their lengths give every zone's count of pixel
+   centres, inside the rasters or not.
+2. The grid is cut into strips one read block high; a strip is one task for a thread and only
+   the blocks that some zone touches are read (block_reading.py), a few adjacent ones per read.
+3. A strip compacts the ids of the zones present in it and counts into a (present x codes)
+   array (block_counting.py); the run merges it once into the per-zone counts. Work and memory
+   of a strip follow the zones and runs in it, never the number of zones or the spread of ids.
+
+Counts are integers summed per zone, so results do not depend on block size or thread count.
+"""
+
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from math import ceil, floor
+from typing import List
+
+import numpy as np
+
+from .block_counting import code_counts, count_block, split_at_multiples, zones_covering
+from .block_reading import CodeReader, ReaderSet, Year
+from .errors import CiscCancelled
+from .messages import CoreMessage
+from .raster_io import GridInfo, aligned_offset, is_network_path
+from .run_bands import zone_run_bands
+from .validity import OTHER_VALUE_MODES
+
+DEFAULT_BLOCK_SIZE = 512
+MAX_BLOCK_SIZE = 4096
+BLOCKS_PER_WINDOW = 8
+# On cancel (or an error) the run waits this long for the strips being read, then returns: a
+# read blocked on a hung server (streaming) cannot be interrupted; its thread finishes it (the
+# streaming timeouts bound it) and closes its own readers.
+CANCEL_GRACE = 0.25
+
+
+class StatisticsRun:
+    def __init__(self, years, zones, code_count, feedback, threads, block_size, other_values):
+        if other_values not in OTHER_VALUE_MODES:
+            raise ValueError(f"other_values must be one of {OTHER_VALUE_MODES}")
+        self.years: List[Year] = years
+        self.target = years[0].raster
+        self.code_count = code_count  # 4 classes or 16 transitions; code_count itself = invalid
+        self.feedback = feedback
+        self.threads = max(1, int(threads or os.cpu_count() or 1))
+        self.block_size = int(block_size or natural_block_size(self.target))
+        if not 1 <= self.block_size <= MAX_BLOCK_SIZE:
+            raise ValueError(f"block_size must be within 1..{MAX_BLOCK_SIZE}")
+        self.cancel_event = threading.Event()
+        # streamed files are read in worker threads even with threads=1: cancel never waits for the network
+        self.remote = any(
+            is_network_path(info.path) for year in years for info in (year.raster, year.mask) if info is not None
+        )
+        self.reader = CodeReader(years, self.target, other_values == "error")
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._reader_sets = []
+        self.runs = zone_run_bands(zones, self.target.geotransform, self.block_size, self.threads)
+        self.zone_count = len(self.runs.pixel_counts)
+        self.unmeasurable = self.runs.unmeasurable
+
+    # region where a pixel can be valid, in target pixel coordinates
+    def _region(self):
+        col0, row0, col1, row1 = 0, 0, self.target.width, self.target.height
+        for year in self.years:
+            for info in (year.raster, year.mask):
+                if info is None or info is self.target:
+                    continue
+                c0, r0, c1, r1 = self._extent_in_target(info)
+                col0, row0, col1, row1 = max(col0, c0), max(row0, r0), min(col1, c1), min(row1, r1)
+        return col0, row0, col1, row1
+
+    def _extent_in_target(self, info: GridInfo):
+        offset = aligned_offset(self.target, info)
+        if offset is not None:
+            return -offset[0], -offset[1], info.width - offset[0], info.height - offset[1]
+        gt = self.target.geotransform
+        xmin, ymin, xmax, ymax = info.bounds
+        return (
+            floor((xmin - gt[0]) / gt[1]) - 1,
+            floor((ymax - gt[3]) / gt[5]) - 1,
+            ceil((xmax - gt[0]) / gt[1]) + 1,
+            ceil((ymin - gt[3]) / gt[5]) + 1,
+        )
+
+    def execute(self):
+        """(counts per zone and code, pixel centres per zone)."""
+        totals = self.runs.pixel_counts
+        counts = np.zeros((self.zone_count, self.code_count), dtype=np.int64)
+        col0, row0, col1, row1 = self._region()
+        self.region = (col0, row0, col1, row1)
+        if col1 <= col0 or row1 <= row0 or not self.zone_count:
+            self.feedback.set_progress(100.0)
+            return counts, totals
+        size = self.block_size
+        # one strip per band of runs (band b: rows b * size to (b + 1) * size) inside the region
+        strips = [(max(band * size, row0), min((band + 1) * size, row1)) for band in self.runs.band_indices()]
+        strips = [strip for strip in strips if strip[1] > strip[0]]
+        self.feedback.info(CoreMessage(
+            "Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).",
+            zones=self.zone_count, strips=len(strips), size=size, threads=min(self.threads, max(1, len(strips))),
+        ))
+        try:
+            if (self.threads == 1 or len(strips) <= 1) and not self.remote:
+                for done, strip in enumerate(strips, start=1):
+                    self._check_cancel()
+                    _add(counts, self._process_strip(*strip))
+                    self.feedback.set_progress(100.0 * done / len(strips))
+            else:
+                self._run_threads(strips, counts)
+        finally:
+            self._close_all_readers()
+            self.runs.bands.clear()  # what cancel or an error left: the rows need not share memory with it
+            release_free_memory()
+        if self.reader.other_value_pixels:
+            self.feedback.warning(CoreMessage(
+                "{count} pixel(s) in the blocks read hold values other than the "
+                "CISC classes 0..3 (and the nodata tag); they are counted as invalid.",
+                count=self.reader.other_value_pixels,
+            ))
+        return counts, totals
+
+    def _run_threads(self, strips, counts):
+        queue_length = 2 * self.threads  # keeps cores busy while few results wait in memory
+        strip_iter = iter(strips)
+        pending = set()
+        done = 0
+        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="cisc-stats")
+        try:
+            while True:
+                self._check_cancel()
+                for strip in strip_iter:
+                    pending.add(pool.submit(self._strip_in_thread, *strip))
+                    if len(pending) >= queue_length:
+                        break
+                if not pending:
+                    return
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    _add(counts, future.result())
+                    done += 1
+                    self.feedback.set_progress(100.0 * done / len(strips))
+        except BaseException as exc:
+            # running strips stop at their next block; queued ones never start; a read blocked
+            # on a hung server is not waited for beyond CANCEL_GRACE
+            self.cancel_event.set()
+            for future in pending:
+                future.cancel()
+            wait(pending, timeout=CANCEL_GRACE)
+            if not isinstance(exc, CiscCancelled) and self.feedback.is_cancelled():
+                raise CiscCancelled() from None  # a read that failed after cancel: cancelled all the same
+            raise
+        finally:
+            pool.shutdown(wait=False)
+
+    def _strip_in_thread(self, row_start, row_stop):
+        reader_set = self._thread_readers()
+        reader_set.enter()
+        try:
+            return self._process_strip(row_start, row_stop)
+        finally:
+            reader_set.leave()
+
+    def _check_cancel(self):
+        if self.feedback.is_cancelled():
+            self.cancel_event.set()
+        if self.cancel_event.is_set():
+            raise CiscCancelled()
+
+    # -- zones per strip --------------------------------------------------------------
+    def _strip_pieces(self, row_start, row_stop):
+        """The runs of the strip's band, clipped to the region (the totals hold the rest); None
+        when none is left. The band is taken from the store: its memory goes with the strip."""
+        runs = self.runs.take(row_start // self.block_size)
+        if runs is None:
+            return None
+        zone_ids, rows, starts, ends = runs
+        col0, _, col1, _ = self.region
+        np.maximum(starts, col0, out=starts)
+        np.minimum(ends, col1, out=ends)
+        keep = (ends > starts) & (rows >= row_start) & (rows < row_stop)
+        if not keep.any():
+            return None
+        if keep.all():
+            return zone_ids, rows, starts, ends
+        return zone_ids[keep], rows[keep], starts[keep], ends[keep]
+
+    # -- work of one thread ---------------------------------------------------------------
+    def _process_strip(self, row_start, row_stop):
+        """(ids of the zones present in the strip, their counts) or None."""
+        if self.cancel_event.is_set():
+            return None
+        pieces = self._strip_pieces(row_start, row_stop)
+        if pieces is None:
+            return None
+        zone_ids, rows, starts, ends = pieces
+        # the zones present, compacted: strip_counts is sized to them, never to the zone count
+        present, zone_ids = np.unique(zone_ids, return_inverse=True)
+        size = self.block_size
+        block_col, zone_ids, rows, starts, ends = split_at_multiples(zone_ids, rows, starts, ends, size)
+        # sorted by block, row and column: runs of a block come in reading order
+        col0, _, col1, _ = self.region
+        # one int64 key: argsort is far cheaper than a lexsort of the three columns
+        order = np.argsort((block_col * (row_stop - row_start) + (rows - row_start)) * (col1 + 1) + starts,
+                           kind="stable")
+        block_col, zone_ids, rows, starts, ends = (
+            block_col[order], zone_ids[order], rows[order], starts[order], ends[order]
+        )
+        # runs of one zone never overlap, so an overlap means overlapping zones
+        overlap = (block_col[1:] == block_col[:-1]) & (rows[1:] == rows[:-1]) & (starts[1:] < ends[:-1])
+        overlapping_blocks = set(block_col[1:][overlap].tolist())
+        boundaries = np.flatnonzero(np.diff(block_col)) + 1
+        # the runs of a block are contiguous: one slice per block, (its block column, slice)
+        bounds = [0, *boundaries.tolist(), block_col.size]
+        groups = [(int(block_col[lo]), slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        strip_counts = np.zeros((present.size, self.code_count), dtype=np.int64)
+        reader_set = self._thread_readers()
+        for window_groups in _read_windows(groups):
+            if self.cancel_event.is_set():
+                return None
+            first_block = window_groups[0][0]
+            last_block = window_groups[-1][0]
+            window_col0 = max(first_block * size, col0)
+            window_col1 = min((last_block + 1) * size, col1)
+            window = (window_col0, row_start, window_col1 - window_col0, row_stop - row_start)
+            codes, clean = self.reader.read_codes(reader_set.next_window(len(window_groups)), window)
+            if codes is None:
+                continue  # no valid pixel in these blocks
+            blocks = []
+            for index, group in window_groups:
+                block_col0 = max(index * size, col0) - window_col0
+                block_col1 = min((index + 1) * size, col1) - window_col0
+                runs = (zone_ids[group], rows[group] - row_start, starts[group] - window_col0 - block_col0,
+                        ends[group] - window_col0 - block_col0)
+                covering = zones_covering(*runs, codes.shape[0], block_col1 - block_col0)
+                blocks.append((index, block_col0, block_col1, runs, covering))
+            first_covering = blocks[0][4]
+            if first_covering is not None and all(
+                block[4] is not None and np.array_equal(block[4], first_covering) for block in blocks
+            ):
+                # the same zones cover every block of the window: count the window at once
+                strip_counts[first_covering] += code_counts(codes, self.code_count, clean)
+                continue
+            for index, block_col0, block_col1, runs, covering in blocks:
+                view = codes[:, block_col0:block_col1]
+                if covering is not None:
+                    strip_counts[covering] += code_counts(view, self.code_count, clean)
+                else:
+                    count_block(view, self.code_count, index in overlapping_blocks, *runs, strip_counts)
+        return present, strip_counts
+
+    def _thread_readers(self) -> ReaderSet:
+        reader_set = getattr(self._local, "readers", None)
+        if reader_set is None:
+            reader_set = self._local.readers = ReaderSet(self.reader.open_readers)
+            with self._lock:
+                self._reader_sets.append(reader_set)
+        return reader_set
+
+    def _close_all_readers(self):
+        with self._lock:
+            for reader_set in self._reader_sets:
+                reader_set.retire()  # a set still reading is closed by its thread when the read returns
+            self._reader_sets.clear()
+
+
+def release_free_memory():
+    """Give the heap's free memory back to the system (glibc's malloc_trim; nothing elsewhere).
+
+    The runs of many zones are freed band by band from several threads' heaps, where glibc keeps
+    them; without this, a million zones' rows would be built on top of their runs' memory."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _add(counts, partial):
+    """Merge a strip's counts (its zone ids are unique) into the run's."""
+    if partial is not None:
+        zone_ids, zone_counts = partial
+        counts[zone_ids] += zone_counts
+
+
+def natural_block_size(info: GridInfo) -> int:
+    """The raster's tile size (or a divisor of it) so that each block read decodes whole tiles."""
+    tile_w, tile_h = info.block_size
+    if tile_w != tile_h or tile_w < 64:
+        return DEFAULT_BLOCK_SIZE
+    size = tile_w
+    while size > MAX_BLOCK_SIZE:
+        size //= 2
+    return size
+
+
+def _read_windows(groups):
+    """Group the blocks to count into read windows: runs of adjacent blocks, at most
+    BLOCKS_PER_WINDOW long. One read and one decoding pass per window instead of per block
+    saves per-call overhead; counting still goes block by block."""
+    window = []
+    for group in groups:
+        index = group[0]
+        if window and (index != window[-1][0] + 1 or len(window) == BLOCKS_PER_WINDOW):
+            yield window
+            window = []
+        window.append(group)
+    if window:
+        yield window

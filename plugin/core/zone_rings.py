@@ -1,0 +1,213 @@
+"""The rings of zones as coordinate arrays, from WKB (read directly) or OGR geometries.
+
+The scanline (rasterize.py) takes a batch of zones as one array of points with the number of
+points of each ring, the polygon part of each ring and the zone of each part. The WKB of a
+Polygon or MultiPolygon is read without building OGR geometries; a batch whose zones are all one
+simple ring (grids of a million cells, most layers QGIS writes) is read with a few numpy
+operations for the whole batch. Anything else goes through OGR.
+"""
+
+import struct
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from .errors import CiscError
+from .wkb_coords import wkb_header
+
+SPAN_DTYPE = np.int64
+
+
+def polygon_rings(geometry) -> Iterable[Sequence[np.ndarray]]:
+    """Yield, per polygon part of an OGR geometry, its rings as (n, 2) coordinate arrays."""
+    from osgeo import ogr
+
+    if geometry is None or geometry.IsEmpty():
+        return
+    if geometry.HasCurveGeometry():
+        geometry = geometry.GetLinearGeometry()
+    flat_type = ogr.GT_Flatten(geometry.GetGeometryType())
+    if flat_type == ogr.wkbPolygon:
+        rings = []
+        for index in range(geometry.GetGeometryCount()):
+            points = geometry.GetGeometryRef(index).GetPoints()
+            if points and len(points) >= 3:
+                rings.append(np.asarray(points, dtype=np.float64)[:, :2])
+        if rings:
+            yield rings
+    elif flat_type in (ogr.wkbMultiPolygon, ogr.wkbGeometryCollection, ogr.wkbMultiSurface):
+        for index in range(geometry.GetGeometryCount()):
+            yield from polygon_rings(geometry.GetGeometryRef(index))
+    # points and lines hold no area: no pixel centre can lie inside them
+
+
+_WKB_POLYGON, _WKB_MULTIPOLYGON = 3, 6
+
+
+def _wkb_polygon(view, offset):
+    endian, base, per_point, offset = wkb_header(view, offset)
+    if base != _WKB_POLYGON:
+        raise TypeError("not a polygon")
+    (ring_count,) = struct.unpack_from(endian + "I", view, offset)
+    offset += 4
+    rings = []
+    for _ in range(ring_count):
+        (point_count,) = struct.unpack_from(endian + "I", view, offset)
+        offset += 4
+        coordinates = np.frombuffer(view, dtype=endian + "f8", count=point_count * per_point, offset=offset)
+        offset += 8 * point_count * per_point
+        if point_count >= 3:
+            rings.append(coordinates.reshape(point_count, per_point)[:, :2].astype(np.float64))
+    return rings, offset
+
+
+def wkb_polygon_rings(wkb: bytes):
+    """Rings per polygon part read straight from the WKB of a Polygon or MultiPolygon (the
+    common case, far cheaper than building OGR geometries); None for any other geometry."""
+    try:
+        view = memoryview(wkb).cast("B")
+        endian, base, _, offset = wkb_header(view, 0)
+        if base == _WKB_POLYGON:
+            rings, _ = _wkb_polygon(view, 0)
+            return [rings] if rings else []
+        if base == _WKB_MULTIPOLYGON:
+            (count,) = struct.unpack_from(endian + "I", view, offset)
+            offset += 4
+            parts = []
+            for _ in range(count):
+                rings, offset = _wkb_polygon(view, offset)
+                if rings:
+                    parts.append(rings)
+            return parts
+    except (ValueError, TypeError, struct.error, IndexError):
+        pass
+    return None
+
+
+def zone_polygon_rings(zone):
+    """Rings per polygon part of a zone given as WKB, an OGR geometry or None."""
+    if isinstance(zone, (bytes, bytearray, memoryview)) and len(zone):
+        parts = wkb_polygon_rings(zone)
+        if parts is not None:
+            return parts
+    return list(polygon_rings(geometry_from_wkb(zone)))
+
+
+def geometry_from_wkb(wkb) -> Optional[object]:
+    """An OGR geometry from WKB bytes (or None / an OGR geometry passed through)."""
+    from osgeo import ogr
+
+    if wkb is None:
+        return None
+    if isinstance(wkb, ogr.Geometry):
+        return wkb
+    if isinstance(wkb, memoryview):
+        wkb = wkb.tobytes()
+    if len(wkb) == 0:
+        return None
+    try:
+        geometry = ogr.CreateGeometryFromWkb(bytes(wkb))
+    except RuntimeError:
+        geometry = None
+    if geometry is None:
+        raise CiscError("A zone geometry could not be read (invalid WKB).")
+    return geometry
+
+
+# WKB of a one-ring 2D little-endian Polygon, and of a MultiPolygon of one such part (as QGIS
+# writes most layers): the header before the point count; the coordinates follow the count
+_SIMPLE_POLYGON = b"\x01\x03\x00\x00\x00\x01\x00\x00\x00"
+_SIMPLE_MULTIPOLYGON = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00" + _SIMPLE_POLYGON
+
+
+def _simple_ring(zone):
+    """The coordinate bytes and point count of a zone whose WKB is one simple ring (see above),
+    else None: the common case read without parsing, for grids of a million cells."""
+    if type(zone) is not bytes:  # noqa: E721 (bytes exactly: memoryviews and others take the general path)
+        return None
+    if zone[:9] == _SIMPLE_POLYGON:
+        header = 13
+    elif zone[:18] == _SIMPLE_MULTIPOLYGON:
+        header = 22
+    else:
+        return None
+    count = int.from_bytes(zone[header - 4 : header], "little")
+    if count < 3 or len(zone) != header + 16 * count:
+        return None
+    return zone[header:], count
+
+
+def _all_simple_rings(zones, first_zone):
+    """_batch_rings' arrays (before closing) when every zone of the batch is one simple ring
+    (bytes), read with a few numpy operations for the whole batch; else None."""
+    if not zones or not all(type(zone) is bytes for zone in zones):  # noqa: E721
+        return None
+    sizes = np.fromiter(map(len, zones), dtype=np.int64, count=len(zones))
+    if sizes.min() < len(_SIMPLE_POLYGON) + 4 + 48:  # a header and three points
+        return None
+    buffer = b"".join(zones)
+    data = np.frombuffer(buffer + bytes(len(_SIMPLE_MULTIPOLYGON) + 4), dtype=np.uint8)
+    offsets = np.cumsum(sizes) - sizes
+    head = data[offsets[:, None] + np.arange(len(_SIMPLE_MULTIPOLYGON) + 4)]
+    is_polygon = (head[:, :9] == np.frombuffer(_SIMPLE_POLYGON, np.uint8)).all(axis=1)
+    is_multi = (head[:, :18] == np.frombuffer(_SIMPLE_MULTIPOLYGON, np.uint8)).all(axis=1)
+    if not (is_polygon | is_multi).all():
+        return None
+    header = np.where(is_polygon, 13, 22)
+    count_bytes = head[np.arange(len(zones))[:, None], header[:, None] - 4 + np.arange(4)]
+    counts = count_bytes.astype(np.int64) @ np.array([1, 1 << 8, 1 << 16, 1 << 24], dtype=np.int64)
+    if (counts < 3).any() or (sizes != header + 16 * counts).any():
+        return None
+    # drop each zone's header bytes: what is left are its coordinates, zone after zone
+    delta = np.zeros(len(buffer) + 1, dtype=np.int8)
+    delta[offsets] = -1
+    delta[offsets + header] += 1
+    coordinates = data[: len(buffer)][np.cumsum(delta[:-1]) == 0]
+    points = coordinates.view("<f8").reshape(-1, 2).astype(np.float64)
+    zone_index = np.arange(len(zones), dtype=SPAN_DTYPE)
+    return points, counts.astype(SPAN_DTYPE), zone_index, zone_index + first_zone
+
+
+def batch_rings(zones, first_zone):
+    """Every ring of a batch of zones, closed, in zone order: (points (n, 2), points per ring,
+    part of each ring, zone of each part)."""
+    simple = _all_simple_rings(zones, first_zone)
+    if simple is not None:
+        return _close_rings(*simple)
+    chunks, lengths, ring_part, part_zone = [], [], [], []
+    for offset, zone in enumerate(zones):
+        simple = _simple_ring(zone)
+        if simple is not None:
+            chunks.append(simple[0])
+            lengths.append(simple[1])
+            ring_part.append(len(part_zone))
+            part_zone.append(first_zone + offset)
+            continue
+        try:
+            parts = zone_polygon_rings(zone)
+        except CiscError as exc:
+            raise CiscError(f"Zone {first_zone + offset + 1}: {exc}") from None
+        for part_rings in parts:
+            part_zone.append(first_zone + offset)
+            for ring in part_rings:
+                chunks.append(np.ascontiguousarray(ring, dtype="<f8").tobytes())
+                lengths.append(len(ring))
+                ring_part.append(len(part_zone) - 1)
+    lengths = np.array(lengths, dtype=SPAN_DTYPE)
+    ring_part = np.array(ring_part, dtype=SPAN_DTYPE)
+    part_zone = np.array(part_zone, dtype=SPAN_DTYPE)
+    if not lengths.size:
+        return np.empty((0, 2)), lengths, ring_part, part_zone
+    points = np.frombuffer(b"".join(chunks), dtype="<f8").reshape(-1, 2).astype(np.float64)
+    return _close_rings(points, lengths, ring_part, part_zone)
+
+
+def _close_rings(points, lengths, ring_part, part_zone):
+    """The rings that are not closed get their first point appended after their last."""
+    ends = np.cumsum(lengths)
+    firsts = ends - lengths
+    is_open = (points[firsts, 0] != points[ends - 1, 0]) | (points[firsts, 1] != points[ends - 1, 1])
+    if is_open.any():
+        points = np.insert(points, ends[is_open], points[firsts[is_open]], axis=0)
+        lengths = lengths + is_open
+    return points, lengths, ring_part, part_zone

@@ -1,0 +1,115 @@
+"""After a dock run: where the result layer lands in the Layers panel, its opacity, and each log
+line in QGIS's message log once (under "CISC", not again under "Processing")."""
+
+import time
+
+import pytest
+from qgis.core import QgsApplication, QgsMessageLog, QgsProject, QgsVectorLayer
+
+from tests import datafactory
+
+NAMES = ["东城区", "西城区", "朝阳区", "海淀区"]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dock_result_layer")
+    sample_set = datafactory.make_cisc_set(folder / "cisc", 256, 256, seed=3, with_dates=False, overviews=False)
+    zones = datafactory.write_zones(
+        folder / "zones.gpkg", datafactory.make_counties(len(NAMES), sample_set, seed=3), 4326, names=NAMES
+    )
+    return {"set": sample_set, "zones": zones}
+
+
+def _wait(condition, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QgsApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def _run(dock):
+    finished = []
+    dock.runFinished.connect(lambda ok, message: finished.append((ok, message)))
+    assert dock.run(), dock.message()
+    assert _wait(lambda: bool(finished)), "the run did not finish"
+    for _ in range(5):
+        QgsApplication.processEvents()  # message-log signals queued from the task's thread
+    return finished[0]
+
+
+def _setup(dock, sample):
+    """Layers panel, top to bottom: a labels layer, then a group holding the zones and the layer
+    the zones lie on."""
+    project = QgsProject.instance()
+    root = project.layerTreeRoot()
+    labels = QgsVectorLayer("Point?crs=EPSG:4326&field=name:string", "Place names", "memory")
+    zones = QgsVectorLayer(str(sample["zones"]), "counties", "ogr")
+    below = QgsVectorLayer("Polygon?crs=EPSG:4326", "land use under the zones", "memory")
+    assert zones.isValid()
+    for layer in (labels, zones, below):
+        project.addMapLayer(layer, False)
+    root.addLayer(labels)
+    group = root.addGroup("Admin")
+    group.addLayer(zones)
+    group.addLayer(below)
+    dock.zonesLayerCombo.setLayer(zones)
+    dock.nameFieldCombo.setField("name")
+    dock.set_analysis("2022")
+    dock.set_source_folder(sample["set"].folder)
+    dock.addLayerCheck.setChecked(True)
+    dock.joinCheck.setChecked(False)
+    return labels, zones, below, group
+
+
+def test_result_layer_goes_directly_above_its_zones_at_60_percent(dock, sample):
+    from cisc_impervious.plugin.gui.result_layer import RESULT_OPACITY
+
+    labels, zones, below, group = _setup(dock, sample)
+    ok, message = _run(dock)
+    assert ok, message
+    project = QgsProject.instance()
+    result = project.mapLayer(dock.layers.layer_id)
+    assert result is not None and result.featureCount() == len(NAMES)
+    # in the zones' group, right above them: under the labels, over the zones and what they lie on
+    assert [node.layer() for node in group.children()] == [result, zones, below]
+    order = [node.layer() for node in project.layerTreeRoot().findLayers()]
+    assert order == [labels, result, zones, below]
+    assert project.layerTreeRoot().findLayer(result.id()).isVisible()
+    assert RESULT_OPACITY == 0.6 and result.opacity() == pytest.approx(0.6)
+    assert result.renderer().type() == "graduatedSymbol"
+    assert result.renderer().classAttribute().endswith("imperv_pct")
+    # the next run's layer goes directly above the zones too (the earlier one is kept, above it)
+    ok, message = _run(dock)
+    assert ok, message
+    second = project.mapLayer(dock.layers.layer_id)
+    assert second is not result and second.opacity() == pytest.approx(0.6)
+    assert [node.layer() for node in group.children()] == [result, second, zones, below]
+
+
+def test_each_log_line_reaches_the_message_log_once(dock, sample):
+    from cisc_impervious.plugin.toolbelt.log import attach_message_log
+
+    attach_message_log()  # as the loaded plugin has it (another test may have unloaded a plugin instance)
+    received = []
+
+    def on_message(message, tag, level):
+        received.append((tag, message))
+
+    log = QgsApplication.messageLog()
+    log.messageReceived.connect(on_message)
+    try:
+        _setup(dock, sample)
+        ok, message = _run(dock)
+        assert ok, message
+    finally:
+        log.messageReceived.disconnect(on_message)
+    cisc = [text for tag, text in received if tag == "CISC"]
+    processing = [text for tag, text in received if tag == "Processing"]
+    assert cisc, received  # the run's lines are logged (under the plugin's tag)
+    assert not set(cisc) & set(processing), processing
+    assert len(cisc) == len(set(cisc)), cisc
+    QgsMessageLog.logMessage("marker", "CISC-test")  # the capture itself works
