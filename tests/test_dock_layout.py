@@ -148,6 +148,13 @@ def test_table_sorted_by_impervious_area_descending(laptop, change_result):
     assert areas == sorted(areas, reverse=True) and areas[0] == pytest.approx(4.0)
     assert dock.model.headerData(0, Qt.Orientation.Horizontal) == "Zone"
     assert dock.model.headerData(1, Qt.Orientation.Horizontal) == "Valid area (km²)"
+    # the view shows the impervious figures first (the sorted column in sight); exports keep
+    # the fields' order
+    header = dock.resultsView.horizontalHeader()
+    shown = [dock.model.headerData(header.logicalIndex(v), Qt.Orientation.Horizontal) for v in range(5)]
+    assert shown[0] == "Zone" and "Impervious 2020" in shown[1] and "Impervious 2022" in shown[2]
+    assert "Gain" in shown[3] and "Loss" in shown[4]
+    assert header.visualIndex(header.sortIndicatorSection()) == 2
 
 
 def _polygon_layer(name, kind=None):

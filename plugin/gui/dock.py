@@ -53,6 +53,11 @@ LEVEL_COLORS = {"info": "#1a1a1a", "success": "#1b6e20", "warning": "#8a5a00", "
 MESSAGE_LINES = 3  # the status line shows up to this many lines; the full text is its tooltip
 
 
+# the figures a planner reads first, shown right after the zone name (in this order)
+HEADLINE_FIELDS = ("imperv_km2", "imperv_pct", "imperv_from_km2", "imperv_to_km2", "gain_km2", "loss_km2",
+                   "net_km2", "growth_pct", "valid_pct")
+
+
 class StatisticsDock(QgsDockWidget, FORM_CLASS):
     """Dock of the CISC zonal and change statistics."""
 
@@ -157,12 +162,25 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.splitterMoved.connect(lambda *_args: self._remember_layout())
+        self._fit_inputs_to_width()
+
+    def _fit_inputs_to_width(self) -> None:
+        """The inputs never scroll sideways: combo boxes shrink to the dock's width (their full
+        text stays in the drop-down and the tooltip)."""
+        self.inputsScroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for combo in (self.zonesLayerCombo, self.nameFieldCombo, self.analysisCombo,
+                      getattr(self, "offsetCombo", None)):
+            if combo is not None:
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                combo.setMinimumContentsLength(8)
 
     def _restore_layout(self) -> None:
         state = self._settings.dock_splitter
         if not (state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))):
+            # before a run the inputs get all they need; the results take the rest (and get
+            # more room after a run, see _give_results_room)
             inputs = self.inputsWidget.sizeHint().height() + 4
-            self.splitter.setSizes([inputs, max(300, 2 * inputs)])
+            self.splitter.setSizes([inputs, 300])
         if self._settings.dock_results_window:
             self.windowButton.setChecked(True)
 
@@ -480,6 +498,7 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             keys = [c.key for c in result.columns]
             key = default_sort_key(result.analysis)
             column = 1 + keys.index(key) if key in keys else 0
+            self._headline_columns_first(keys)
             self.resultsView.sortByColumn(column, Qt.SortOrder.DescendingOrder)
             if len(result) <= 500:
                 self.resultsView.resizeColumnsToContents()
@@ -488,6 +507,18 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             self._give_results_room()
         self._update_result_widgets()
         self.refresh_chart()
+
+    def _headline_columns_first(self, keys) -> None:
+        """Show the impervious figures (the sort column among them) right after the zone name;
+        only the view's order changes, exports keep the fields' order."""
+        header = self.resultsView.horizontalHeader()
+        for visual in range(header.count()):  # undo an earlier run's order
+            logical = header.logicalIndex(visual)
+            if logical != visual:
+                header.moveSection(header.visualIndex(visual), visual)
+        wanted = [key for suffix in HEADLINE_FIELDS for key in keys if key.endswith("_" + suffix)]
+        for position, key in enumerate(wanted, start=1):
+            header.moveSection(header.visualIndex(1 + keys.index(key)), position)
 
     def _give_results_room(self) -> None:
         """After a run the results matter most: the inputs keep at most a third of the dock
