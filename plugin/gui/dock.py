@@ -2,7 +2,8 @@
 (run_request.py) of the Processing algorithms cisc:zonalstatistics / cisc:changestatistics,
 run in QGIS's task manager (task_runner.py); the outputs become a ResultSet (result_builder.py)
 shown as a table (results.py) and charts (chart_view.py), and a layer in the project
-(result_layer.py). Nothing heavy happens on the main thread.
+(result_layer.py); exports are in dock_exports.py, the layout and the results window in
+dock_layout.py. Nothing heavy happens on the main thread.
 
 Layout: the inputs scroll, the results (table, charts, about) take the rest and can be opened
 in their own window; Run, Cancel, the progress bar and the status line sit below both, outside
@@ -15,8 +16,8 @@ from typing import List, Optional, Tuple
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import QByteArray, Qt, pyqtSignal
-from qgis.PyQt.QtWidgets import QComboBox, QDialog, QHeaderView, QLabel, QToolButton, QVBoxLayout
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import QComboBox, QDialog, QHeaderView, QLabel, QToolButton
 
 from ..processing.base import offset_options
 from ..toolbelt.i18n import tr
@@ -24,6 +25,7 @@ from ..toolbelt.log import get_logger
 from ..toolbelt.settings import read_settings, update_settings
 from . import dock_texts, file_dialogs
 from .chart_view import ChartView
+from .dock_exports import DockExports
 from .dock_inputs import (  # noqa: F401 (InputError, STATISTICS_KIND: the dock's public names)
     SOURCE_FOLDER,
     SOURCE_LAYERS,
@@ -35,11 +37,10 @@ from .dock_inputs import (  # noqa: F401 (InputError, STATISTICS_KIND: the dock'
     resolve_sources,
     sources_summary,
 )
+from .dock_layout import DockLayout
 from .result_builder import build_result
 from .result_layer import ResultLayers, style_result_layer  # noqa: F401 (style_result_layer: public name)
 from .results import ANALYSES, ANALYSIS_CHANGE, ResultSet, ResultsTableModel, analysis_label, default_sort_key
-from .results import export_csv as write_csv
-from .results import export_geopackage as write_geopackage
 from .run_request import ALGORITHM_IDS, RunOptions, build_run  # noqa: F401 (ALGORITHM_IDS: public name)
 from .task_runner import AlgorithmChain, AlgorithmStep
 
@@ -53,12 +54,7 @@ LEVEL_COLORS = {"info": "#1a1a1a", "success": "#1b6e20", "warning": "#8a5a00", "
 MESSAGE_LINES = 3  # the status line shows up to this many lines; the full text is its tooltip
 
 
-# the figures a planner reads first, shown right after the zone name (in this order)
-HEADLINE_FIELDS = ("imperv_km2", "imperv_pct", "imperv_from_km2", "imperv_to_km2", "gain_km2", "loss_km2",
-                   "net_km2", "growth_pct", "valid_pct")
-
-
-class StatisticsDock(QgsDockWidget, FORM_CLASS):
+class StatisticsDock(QgsDockWidget, FORM_CLASS, DockLayout, DockExports):
     """Dock of the CISC zonal and change statistics."""
 
     runFinished = pyqtSignal(bool, str)  # ok, message (after the table and layer are updated)
@@ -163,74 +159,6 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.splitterMoved.connect(lambda *_args: self._remember_layout())
         self._fit_inputs_to_width()
-
-    def _fit_inputs_to_width(self) -> None:
-        """The inputs never scroll sideways: combo boxes shrink to the dock's width (their full
-        text stays in the drop-down and the tooltip)."""
-        self.inputsScroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for combo in (self.zonesLayerCombo, self.nameFieldCombo, self.analysisCombo,
-                      getattr(self, "offsetCombo", None)):
-            if combo is not None:
-                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-                combo.setMinimumContentsLength(8)
-
-    def _restore_layout(self) -> None:
-        state = self._settings.dock_splitter
-        if not (state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))):
-            # before a run the inputs get all they need; the results take the rest (and get
-            # more room after a run, see _give_results_room)
-            inputs = self.inputsWidget.sizeHint().height() + 4
-            self.splitter.setSizes([inputs, 300])
-        if self._settings.dock_results_window:
-            self.windowButton.setChecked(True)
-
-    def _remember_layout(self) -> None:
-        changes = {"dock_results_window": self.results_window is not None}
-        if self.results_window is None:
-            changes["dock_splitter"] = bytes(self.splitter.saveState().toBase64()).decode("ascii")
-        else:
-            changes["dock_results_geometry"] = bytes(self.results_window.saveGeometry().toBase64()).decode("ascii")
-        try:
-            self._settings = update_settings(**changes)
-        except Exception as error:  # layout memory is a convenience
-            log.info("Could not save the dock's layout: %s", error)
-
-    # -- the results window --------------------------------------------------
-    def set_results_in_window(self, in_window: bool) -> None:
-        """Move the results (table, charts, about) into their own resizable window, or back."""
-        if bool(in_window) == (self.results_window is not None):
-            return
-        if in_window:
-            window = QDialog(self, Qt.WindowType.Window)
-            window.setWindowTitle(tr("Impervious surface statistics – results"))
-            layout = QVBoxLayout(window)
-            layout.setContentsMargins(4, 4, 4, 4)
-            layout.addWidget(self.resultsPanel)
-            self.resultsPanel.show()
-            geometry = self._settings.dock_results_geometry
-            if not (geometry and window.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))):
-                window.resize(900, 640)
-            window.finished.connect(lambda _result: self.windowButton.setChecked(False))
-            self.results_window = window
-            self.windowButton.setText(tr("Back into the dock"))
-            window.show()
-            self._remember_layout()
-        else:
-            window, self.results_window = self.results_window, None
-            self._settings = update_settings(
-                dock_results_window=False,
-                dock_results_geometry=bytes(window.saveGeometry().toBase64()).decode("ascii"),
-            )
-            self.splitter.addWidget(self.resultsPanel)
-            self.splitter.setStretchFactor(1, 1)
-            self.resultsPanel.show()
-            self.windowButton.setText(tr("Open in a window"))
-            try:
-                window.finished.disconnect()
-            except TypeError:
-                pass
-            window.hide()
-            window.deleteLater()
 
     # -- messages ------------------------------------------------------------
     @staticmethod
@@ -508,28 +436,6 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
         self._update_result_widgets()
         self.refresh_chart()
 
-    def _headline_columns_first(self, keys) -> None:
-        """Show the impervious figures (the sort column among them) right after the zone name;
-        only the view's order changes, exports keep the fields' order."""
-        header = self.resultsView.horizontalHeader()
-        for visual in range(header.count()):  # undo an earlier run's order
-            logical = header.logicalIndex(visual)
-            if logical != visual:
-                header.moveSection(header.visualIndex(visual), visual)
-        wanted = [key for suffix in HEADLINE_FIELDS for key in keys if key.endswith("_" + suffix)]
-        for position, key in enumerate(wanted, start=1):
-            header.moveSection(header.visualIndex(1 + keys.index(key)), position)
-
-    def _give_results_room(self) -> None:
-        """After a run the results matter most: the inputs keep at most a third of the dock
-        (they scroll; the border can be dragged back)."""
-        if self.results_window is not None:
-            return
-        sizes = self.splitter.sizes()
-        total = sum(sizes)
-        if total > 0 and sizes[0] > total // 3:
-            self.splitter.setSizes([total // 3, total - total // 3])
-
     def _update_flag_summary(self) -> None:
         if self.result is None:
             self.flagSummaryLabel.setText("")
@@ -557,72 +463,6 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
             return None
         return self.model.result_row(rows[0].row())
 
-    def copy_selection(self) -> str:
-        rows = sorted({i.row() for i in self.resultsView.selectionModel().selectedRows()})
-        text = self.model.copy_to_clipboard(rows or None)
-        self.show_message(tr("Copied {n} rows to the clipboard.").format(n=len(rows) if rows else self.model.rowCount()))
-        return text
-
-    # -- exports ---------------------------------------------------------------
-    def _ask_path(self, title: str, suffix: str, file_filter: str, callback, stem: Optional[str] = None):
-        """A non-blocking save dialog (file_dialogs.py): callback(path) once a file is chosen."""
-        folder = self._settings.last_export_folder or str(Path.home())
-        if stem is None:
-            stem = f"cisc_{self.result.analysis}_{self.result.zones_name or 'zones'}"
-        default = Path(folder) / f"{stem}{suffix}"
-
-        def chosen(path: str) -> None:
-            try:
-                self._settings = update_settings(last_export_folder=str(Path(path).parent))
-            except Exception:  # nosec B110 # remembering the folder is a convenience; the export goes on
-                pass
-            callback(path)
-
-        return file_dialogs.ask_save_path(self, title, str(default), file_filter, suffix, chosen)
-
-    def export_csv(self, path) -> Optional[Path]:
-        return self._export(lambda: write_csv(self.model, path), path)
-
-    def export_geopackage(self, path) -> Optional[Path]:
-        return self._export(lambda: write_geopackage(self.result, path, layer_name=f"cisc_{self.result.analysis}"), path)
-
-    def _export(self, write, path) -> Optional[Path]:
-        try:
-            written = write()
-        except Exception as error:
-            self.show_message(tr("Could not export {path}: {error}").format(path=path, error=error), "error")
-            return None
-        self.show_message(tr("Saved {path}").format(path=written), "success")
-        return written
-
-    def _export_csv_clicked(self) -> None:
-        if self.result is not None:
-            self._ask_path(tr("Export the table as CSV"), ".csv", tr("CSV files (*.csv)"), self.export_csv)
-
-    def _export_gpkg_clicked(self) -> None:
-        if self.result is not None:
-            self._ask_path(tr("Export the results as GeoPackage"), ".gpkg", tr("GeoPackage (*.gpkg)"),
-                           self.export_geopackage)
-
-    def export_report(self, path) -> Optional[Path]:
-        """The PDF report (plugin/layers/report.py, the code of cisc:report), built on the main thread;
-        its layout is added to the project (Project > Layouts) to be edited in the layout designer."""
-        from ..layers.report import ReportOptions, write_report
-
-        def write():
-            shown = self.project.mapLayer(self.result_layer_id) if self.result_layer_id else None
-            options = ReportOptions(threshold_pct=self.thresholdSpin.value(),
-                                    top_n=max(1, int(self.topNSpin.value())))
-            written, _layout = write_report(self.result, str(path), options, self.project, add_to_project=True,
-                                            map_layer=shown)
-            return Path(written)
-
-        return self._export(write, path)
-
-    def _export_report_clicked(self) -> None:
-        if self.result is not None:
-            self._ask_path(tr("Export a PDF report"), ".pdf", tr("PDF files (*.pdf)"), self.export_report)
-
     # -- charts ----------------------------------------------------------------
     def chart_kind(self) -> str:
         return self.charts.kind()
@@ -641,11 +481,6 @@ class StatisticsDock(QgsDockWidget, FORM_CLASS):
 
     def save_chart_png(self, path) -> Optional[Path]:
         return self.charts.save_png(path)
-
-    def _save_png_clicked(self) -> None:
-        if self.charts.figure is not None:
-            self._ask_path(tr("Save chart as PNG"), ".png", tr("PNG images (*.png)"), self.save_chart_png,
-                           stem=f"cisc_{self.chart_kind()}")
 
     # -- life cycle ------------------------------------------------------------
     def _project_cleared(self) -> None:
