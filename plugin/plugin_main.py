@@ -41,7 +41,11 @@ class CiscPlugin:
 
     # -- Processing -------------------------------------------------------
     def initProcessing(self):  # noqa: N802 (QGIS API name)
+        from .layers import report
+        from .processing.alg_report import set_report_builder
         from .processing.provider import CiscProvider
+
+        set_report_builder(report)  # cisc:report builds its layout with the layers tier
 
         if self.provider is None:
             provider = CiscProvider()

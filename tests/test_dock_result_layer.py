@@ -113,3 +113,40 @@ def test_each_log_line_reaches_the_message_log_once(dock, sample):
     assert not set(cisc) & set(processing), processing
     assert len(cisc) == len(set(cisc)), cisc
     QgsMessageLog.logMessage("marker", "CISC-test")  # the capture itself works
+
+
+def test_net_change_is_shaded_diverging_around_zero(qgis_app):
+    """Losses in blues, no change grey, gains in reds: a loss never reads as a small gain."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    from cisc_impervious.plugin.gui.result_layer import style_result_layer
+    from cisc_impervious.plugin.gui.results import ANALYSIS_CHANGE, ResultSet
+
+    nets = [-0.5, -0.1, 0.0, 0.2, 0.4, 1.5, 3.0]
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326&field=chg_net_km2:double", "change", "memory")
+    features = []
+    for index, net in enumerate(nets):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({index} 0,{index + 1} 0,{index + 1} 1,{index} 0))"))
+        feature.setAttributes([net])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    result = ResultSet(ANALYSIS_CHANGE, [str(n) for n in nets], [{"chg_net_km2": n} for n in nets])
+    assert style_result_layer(layer, result)
+    renderer = layer.renderer()
+
+    def colour_of(value):
+        for item in renderer.ranges():
+            if item.lowerValue() <= value <= item.upperValue():
+                return item.symbol().color()
+        raise AssertionError(f"no class holds {value}")
+
+    for loss in (-0.5, -0.1):
+        colour = colour_of(loss)
+        assert colour.blue() > colour.red(), loss
+    for gain in (0.2, 0.4, 1.5, 3.0):
+        colour = colour_of(gain)
+        assert colour.red() > colour.blue(), gain
+    assert [r.label() for r in renderer.ranges() if r.lowerValue() <= 0.0 <= r.upperValue()] == ["no change"]
+    # every zone falls in exactly one class
+    assert all(sum(r.lowerValue() <= v <= r.upperValue() for r in renderer.ranges()) >= 1 for v in nets)

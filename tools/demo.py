@@ -27,11 +27,12 @@ def _start_qgis():
     from processing.core.Processing import Processing
 
     Processing.initialize()
-    from cisc_impervious.plugin.processing.provider import CiscProvider
+    import cisc_impervious
 
-    provider = CiscProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    return app, provider
+    # registered as QGIS does it (the plugin's initProcessing), headless: no iface
+    plugin = cisc_impervious.classFactory(None)
+    plugin.initProcessing()
+    return app, plugin.provider
 
 
 def _run(algorithm, parameters):
@@ -141,6 +142,12 @@ def main(argv=None):
                 {"ZONES": zones_path, "DATES": sample.dates_zip, "OUTPUT": str(outputs / "acquisition_dates.gpkg")},
             )
 
+        results["report"] = _run(
+            "cisc:report",
+            {"INPUT": results["change"]["OUTPUT"], "NAME_FIELD": "name", "TITLE": "Impervious surface change 2020–2022: demo counties",
+             "OUTPUT": str(outputs / "report_change.pdf")},
+        )
+
         print("\nImpervious surface 2022, zones with the largest impervious area (km2, %):")
         _table(results["zonal_2022"]["OUTPUT"], ["imperv_km2", "imperv_pct", "valid_pct"], sort_by="imperv_km2")
         print("\nChange 2020 -> 2022 (km2, %):")
@@ -148,9 +155,10 @@ def main(argv=None):
 
         from cisc_impervious.plugin.layers.project import write_demo_project
 
-        extra = [results[key]["OUTPUT"] for key in results]
+        extra = [results[key]["OUTPUT"] for key in results if key != "report"]
         project_path = write_demo_project(out / "cisc_demo.qgz", sample, extra_layers=extra, zones=[zones_path])
         print(f"\nQGIS project: {project_path}")
+        print(f"PDF report: {results['report']['OUTPUT']}")
         print(f"Outputs: {outputs}")
     finally:
         app.exitQgis()

@@ -37,6 +37,8 @@ def style_result_layer(layer: QgsVectorLayer, result: ResultSet) -> bool:
             renderer.setSourceColorRamp(ramp)
         renderer.setClassificationMethod(QgsClassificationQuantile())
         renderer.updateClasses(layer, 5)
+        if result.analysis == ANALYSIS_CHANGE:
+            _diverging_around_zero(renderer, layer, headline_field(result))
         if not renderer.ranges():
             return False
         layer.setRenderer(renderer)
@@ -45,6 +47,51 @@ def style_result_layer(layer: QgsVectorLayer, result: ResultSet) -> bool:
     except Exception as error:  # a style is a nicety: never fail a run over it
         log.info("Result layer not styled: %s", error)
         return False
+
+
+def _diverging_around_zero(renderer, layer: QgsVectorLayer, field: str) -> None:
+    """Net change: losses in blues, no change in light grey, gains in reds (quantiles on each side),
+    so a loss never reads as a small gain."""
+    from qgis.core import QgsRendererRange
+    from qgis.PyQt.QtGui import QColor
+
+    values = sorted(v for v in (f[field] for f in layer.getFeatures()) if isinstance(v, (int, float)))
+    if not values:
+        return
+    losses = [v for v in values if v < 0]
+    gains = [v for v in values if v > 0]
+
+    def quantile_breaks(side, count):
+        count = max(1, min(count, len(side)))
+        return sorted({side[min(len(side) - 1, (len(side) * (i + 1)) // count - 1)] for i in range(count)})
+
+    ranges = []
+    source = renderer.sourceSymbol()
+    if losses:
+        breaks = quantile_breaks(losses, 2)
+        breaks[-1] = -1e-12  # the lightest blue reaches up to (not including) zero
+        colours = ["#2166ac", "#67a9cf"][-len(breaks):]
+        lower = losses[0]
+        for upper, colour in zip(breaks, colours):
+            ranges.append((lower, upper, colour))
+            lower = upper
+    ranges.append((-1e-12, 1e-12, "#f0f0f0"))
+    if gains:
+        breaks = quantile_breaks(gains, 4)
+        colours = ["#fddbc7", "#ef8a62", "#d6604d", "#b2182b"][-len(breaks):]
+        lower = 1e-12
+        for upper, colour in zip(breaks, colours):
+            ranges.append((lower, upper, colour))
+            lower = upper
+    renderer.deleteAllClasses()
+    for lower, upper, colour in ranges:
+        symbol = source.clone()
+        symbol.setColor(QColor(colour))
+        if abs(lower) < 1e-9 and abs(upper) < 1e-9:
+            label = tr("no change")
+        else:
+            label = f"{max(lower, values[0]):+.2f} – {min(upper, values[-1]):+.2f}".replace("-0.00", "0.00")
+        renderer.addClassRange(QgsRendererRange(lower, upper, symbol, label))
 
 
 def insert_above(project: QgsProject, layer, reference_id: str) -> None:

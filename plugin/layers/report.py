@@ -435,7 +435,10 @@ def styled_copy(result, layer_title: str) -> QgsVectorLayer:
         copy.commitChanges()
     style_result_layer(copy, result)
     renderer = copy.renderer()
-    if hasattr(renderer, "classificationMethod") and renderer.classificationMethod() is not None:
+    from ..gui.results import ANALYSIS_CHANGE
+
+    if result.analysis != ANALYSIS_CHANGE and hasattr(renderer, "classificationMethod") \
+            and renderer.classificationMethod() is not None:  # net change keeps its signed labels
         renderer.classificationMethod().setLabelPrecision(2)
         renderer.updateRangeLabels()
     copy.setOpacity(0.85)

@@ -20,6 +20,22 @@ from ..core.errors import CiscError
 from ..toolbelt.i18n import tr, tr_message
 from .base import CiscAlgorithm, raise_if_cancelled
 
+# The report is a print layout built by plugin/layers/report.py, one tier above Processing: the
+# plugin hands that module in when it registers the provider (plugin_main.initProcessing), so
+# Processing never imports the layers/gui tier (data flows sources -> core -> processing -> gui/layers).
+_REPORT_BUILDER = None
+
+
+def set_report_builder(module) -> None:
+    global _REPORT_BUILDER
+    _REPORT_BUILDER = module
+
+
+def report_builder():
+    if _REPORT_BUILDER is None:
+        raise QgsProcessingException(tr("cisc:report needs the CISC plugin loaded (it builds the report's layout)."))
+    return _REPORT_BUILDER
+
 
 class ReportAlgorithm(CiscAlgorithm):
     NAME = "report"
@@ -62,7 +78,11 @@ class ReportAlgorithm(CiscAlgorithm):
 
     def process(self, parameters, context, feedback):
         from ..core.outputs import check_output_path
-        from ..layers.report import ReportError, ReportOptions, check_pdf_path, result_from_layer, write_report
+
+        report = report_builder()
+        ReportError, ReportOptions = report.ReportError, report.ReportOptions  # noqa: N806 (classes)
+        check_pdf_path, result_from_layer, write_report = (
+            report.check_pdf_path, report.result_from_layer, report.write_report)
 
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if layer is None or not layer.isValid():

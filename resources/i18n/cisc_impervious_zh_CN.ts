@@ -95,7 +95,7 @@
             <translation>{count} 个分区在栅格的坐标参考系中没有可用坐标（无法转换、不是有限数值，例如纬度超过 90 度后的转换结果，或位于不可能的远处）：{zones}。这些分区的数值为 NULL；其他分区不受影响。请检查这些几何图形和图层的坐标参考系。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/stats_run.py" line="104" />
+            <location filename="../../plugin/core/stats_run.py" line="102" />
             <source>Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).</source>
             <translation>正在统计 {zones} 个分区：共 {strips} 个条带，数据块大小 {size} 像元，使用 {threads} 个线程。</translation>
         </message>
@@ -282,7 +282,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/chart_view.py" line="86" />
-            <location filename="../../plugin/gui/dock.py" line="564" />
+            <location filename="../../plugin/gui/dock_exports.py" line="54" />
             <source>Saved {path}</source>
             <translation>已保存 {path}</translation>
         </message>
@@ -422,147 +422,137 @@
             <translation>按净变化排名前 {n} 的分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="74" />
-            <location filename="../../plugin/plugin_main.py" line="69" />
+            <location filename="../../plugin/gui/dock.py" line="75" />
+            <location filename="../../plugin/plugin_main.py" line="73" />
             <source>Impervious surface statistics</source>
             <translation>不透水面统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="152" />
-            <location filename="../../plugin/gui/dock.py" line="209" />
+            <location filename="../../plugin/gui/dock.py" line="153" />
+            <location filename="../../plugin/gui/dock_layout.py" line="84" />
             <source>Open in a window</source>
             <translation>在窗口中打开</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="153" />
+            <location filename="../../plugin/gui/dock.py" line="154" />
             <source>Show the table and charts in their own window, which can be enlarged</source>
             <translation>在单独的窗口中显示表格和图表，窗口可放大</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="259" />
+            <location filename="../../plugin/gui/dock.py" line="205" />
             <source>Coordinates offset</source>
             <translation>坐标偏移</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="264" />
+            <location filename="../../plugin/gui/dock.py" line="210" />
             <source>Boundaries from Chinese web maps (AMap/Gaode, Tencent, DataV GeoAtlas: GCJ-02; Baidu: BD-09) are offset by 100 to 700 m: choose their system to convert them to WGS84 before the statistics. The layer must be in EPSG:4326 or EPSG:4490.</source>
             <translation>来自中国网络地图的边界（高德、腾讯、DataV GeoAtlas：GCJ-02；百度：BD-09）存在 100 至 700 米的偏移：选择其坐标系，即可在统计前将其转换为 WGS84。图层必须为 EPSG:4326 或 EPSG:4490。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="187" />
-            <source>Impervious surface statistics – results</source>
-            <translation>不透水面统计 – 结果</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="197" />
-            <source>Back into the dock</source>
-            <translation>放回停靠面板</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="392" />
+            <location filename="../../plugin/gui/dock.py" line="338" />
             <source>Cancelling…</source>
             <translation>正在取消…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="402" />
+            <location filename="../../plugin/gui/dock.py" line="348" />
             <location filename="../../plugin/gui/task_runner.py" line="119" />
             <location filename="../../plugin/gui/task_runner.py" line="161" />
             <source>Cancelled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="460" />
+            <location filename="../../plugin/gui/dock.py" line="406" />
             <source>Done: {n} zones.</source>
             <translation>完成：{n} 个分区。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="569" />
-            <source>Export the table as CSV</source>
-            <translation>将表格导出为 CSV</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="569" />
-            <source>CSV files (*.csv)</source>
-            <translation>CSV 文件 (*.csv)</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="573" />
-            <source>Export the results as GeoPackage</source>
-            <translation>将结果导出为 GeoPackage</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="573" />
-            <source>GeoPackage (*.gpkg)</source>
-            <translation>GeoPackage (*.gpkg)</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="593" />
-            <source>Export a PDF report</source>
-            <translation>导出 PDF 报告</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="593" />
-            <location filename="../../plugin/processing/alg_report.py" line="61" />
-            <source>PDF files (*.pdf)</source>
-            <translation>PDF 文件 (*.pdf)</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="616" />
-            <source>Save chart as PNG</source>
-            <translation>将图表保存为 PNG</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="616" />
-            <source>PNG images (*.png)</source>
-            <translation>PNG 图像 (*.png)</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="632" />
+            <location filename="../../plugin/gui/dock.py" line="498" />
             <source>The zones layer was removed: the run was cancelled.</source>
             <translation>分区图层已被移除：运行已取消。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="383" />
+            <location filename="../../plugin/gui/dock.py" line="329" />
             <source>Running {analysis}…</source>
             <translation>正在运行{analysis}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="442" />
+            <location filename="../../plugin/gui/dock.py" line="388" />
             <source>The run failed.</source>
             <translation>运行失败。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="507" />
+            <location filename="../../plugin/gui/dock.py" line="444" />
             <source>{n} of {total} zones have a valid coverage below {threshold:g} % (marked ⚠).</source>
             <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（标记为 ⚠）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="509" />
+            <location filename="../../plugin/gui/dock.py" line="446" />
             <source>All zones have a valid coverage of at least {threshold:g} %.</source>
             <translation>所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="532" />
-            <source>Copied {n} rows to the clipboard.</source>
-            <translation>已将 {n} 行复制到剪贴板。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/gui/dock.py" line="432" />
+            <location filename="../../plugin/gui/dock.py" line="378" />
             <source>Running step {n} of {total}: {step}…</source>
             <translation>正在运行第 {n} 步（共 {total} 步）：{step}…</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="463" />
+            <location filename="../../plugin/gui/dock.py" line="409" />
             <source>Warnings: {warnings}</source>
             <translation>警告：{warnings}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="449" />
+            <location filename="../../plugin/gui/dock.py" line="395" />
             <source>Could not read the results: {error}</source>
             <translation>无法读取结果：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/dock.py" line="562" />
+            <location filename="../../plugin/gui/dock_exports.py" line="59" />
+            <source>Export the table as CSV</source>
+            <translation>将表格导出为 CSV</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="59" />
+            <source>CSV files (*.csv)</source>
+            <translation>CSV 文件 (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="63" />
+            <source>Export the results as GeoPackage</source>
+            <translation>将结果导出为 GeoPackage</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="63" />
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="83" />
+            <source>Export a PDF report</source>
+            <translation>导出 PDF 报告</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="83" />
+            <location filename="../../plugin/processing/alg_report.py" line="77" />
+            <source>PDF files (*.pdf)</source>
+            <translation>PDF 文件 (*.pdf)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="87" />
+            <source>Save chart as PNG</source>
+            <translation>将图表保存为 PNG</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="87" />
+            <source>PNG images (*.png)</source>
+            <translation>PNG 图像 (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="22" />
+            <source>Copied {n} rows to the clipboard.</source>
+            <translation>已将 {n} 行复制到剪贴板。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_exports.py" line="52" />
             <source>Could not export {path}: {error}</source>
             <translation>无法导出 {path}：{error}</translation>
         </message>
@@ -624,6 +614,16 @@
             <translation>项目中没有 CISC {year} 图层：请通过“添加 CISC 图层…”添加，或选择文件夹。</translation>
         </message>
         <message>
+            <location filename="../../plugin/gui/dock_layout.py" line="62" />
+            <source>Impervious surface statistics – results</source>
+            <translation>不透水面统计 – 结果</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/dock_layout.py" line="72" />
+            <source>Back into the dock</source>
+            <translation>放回停靠面板</translation>
+        </message>
+        <message>
             <location filename="../../plugin/gui/dock_texts.py" line="38" />
             <source>Polygon layer of the zones (provinces, cities, counties…), in any CRS</source>
             <translation>分区的面图层（省、市、县……），任意坐标参考系</translation>
@@ -655,7 +655,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/dock_texts.py" line="48" />
-            <location filename="../../plugin/layers/report.py" line="542" />
+            <location filename="../../plugin/layers/report.py" line="545" />
             <source>Charts</source>
             <translation>图表</translation>
         </message>
@@ -681,7 +681,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/dock_texts.py" line="19" />
-            <location filename="../../plugin/processing/alg_report.py" line="52" />
+            <location filename="../../plugin/processing/alg_report.py" line="68" />
             <source>Zone name field</source>
             <translation>分区名称字段</translation>
         </message>
@@ -855,27 +855,32 @@
             <translation>分区 {n}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/result_layer.py" line="87" />
+            <location filename="../../plugin/gui/result_layer.py" line="91" />
+            <source>no change</source>
+            <translation>无变化</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/gui/result_layer.py" line="134" />
             <source>Not joined: the zones layer is gone or has no name field.</source>
             <translation>未连接：分区图层已不存在或没有名称字段。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/result_layer.py" line="103" />
+            <location filename="../../plugin/gui/result_layer.py" line="150" />
             <source>Joined onto {zones} by {field}.</source>
             <translation>已按 {field} 连接到 {zones}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/result_layer.py" line="75" />
+            <location filename="../../plugin/gui/result_layer.py" line="122" />
             <source>CISC {analysis} – {zones}</source>
             <translation>CISC {analysis} – {zones}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/result_layer.py" line="99" />
+            <location filename="../../plugin/gui/result_layer.py" line="146" />
             <source>Could not join the results onto {zones}.</source>
             <translation>无法将结果连接到 {zones}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/result_layer.py" line="102" />
+            <location filename="../../plugin/gui/result_layer.py" line="149" />
             <source>Joined on {field}, but its values are not unique: some zones got another zone's figures.</source>
             <translation>已按 {field} 连接，但其值不唯一：部分分区得到了其他分区的数值。</translation>
         </message>
@@ -1149,22 +1154,22 @@
             <translation>项目坐标参考系已设为 CISC 栅格的坐标参考系：{crs}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="507" />
+            <location filename="../../plugin/layers/report.py" line="510" />
             <source>Legend</source>
             <translation>图例</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="534" />
+            <location filename="../../plugin/layers/report.py" line="537" />
             <source>Key figures</source>
             <translation>主要数据</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="536" />
+            <location filename="../../plugin/layers/report.py" line="539" />
             <source>What the figures mean</source>
             <translation>数据说明</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="562" />
+            <location filename="../../plugin/layers/report.py" line="565" />
             <source>Statistics per zone, by impervious area</source>
             <translation>各分区统计（按不透水面面积排序）</translation>
         </message>
@@ -1240,12 +1245,12 @@
             <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（表中以 * 标记；其数据仅基于分区内一小部分面积）：{zones}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="463" />
+            <location filename="../../plugin/layers/report.py" line="466" />
             <source>There are no results to report.</source>
             <translation>没有可生成报告的结果。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="547" />
+            <location filename="../../plugin/layers/report.py" line="550" />
             <source>The charts need matplotlib, which could not be loaded; the table has every figure.</source>
             <translation>图表需要 matplotlib，但无法加载；表格中包含全部数据。</translation>
         </message>
@@ -1295,17 +1300,17 @@
             <translation>有效覆盖率：所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="469" />
+            <location filename="../../plugin/layers/report.py" line="472" />
             <source>Impervious surface report – {zones}</source>
             <translation>不透水面报告 – {zones}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="477" />
+            <location filename="../../plugin/layers/report.py" line="480" />
             <source>{analysis} · {n} zones · made on {date} with the CISC plugin for QGIS</source>
             <translation>{analysis} · {n} 个分区 · {date} 由 QGIS 的 CISC 插件生成</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="563" />
+            <location filename="../../plugin/layers/report.py" line="566" />
             <source>Areas in km² to 0.0001 km², shares in % to 0.01 %; * valid coverage below {threshold:g} %; – no value.</source>
             <translation>面积单位 km²，精确到 0.0001 km²；占比单位 %，精确到 0.01 %；* 有效覆盖率低于 {threshold:g} %；– 无数值。</translation>
         </message>
@@ -1335,12 +1340,12 @@
             <translation>另有 {n} 个</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="469" />
+            <location filename="../../plugin/layers/report.py" line="472" />
             <source>zones</source>
             <translation>分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="630" />
+            <location filename="../../plugin/layers/report.py" line="633" />
             <source>{path}: the report is written as PDF, so its name must end in .pdf (not "{extension}"); choose a .pdf file name.</source>
             <translation>{path}：报告以 PDF 格式写出，文件名必须以 .pdf 结尾（而不是“{extension}”）；请选择 .pdf 文件名。</translation>
         </message>
@@ -1367,7 +1372,7 @@
             <translation>增长率：{pct} %</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="631" />
+            <location filename="../../plugin/layers/report.py" line="634" />
             <source>no extension</source>
             <translation>无扩展名</translation>
         </message>
@@ -1412,32 +1417,32 @@
             <translation>{name}：显示全部类别。</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="66" />
+            <location filename="../../plugin/plugin_main.py" line="70" />
             <source>Add CISC layers…</source>
             <translation>添加 CISC 图层…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="73" />
+            <location filename="../../plugin/plugin_main.py" line="77" />
             <source>Show impervious surface only</source>
             <translation>仅显示不透水面</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="76" />
+            <location filename="../../plugin/plugin_main.py" line="80" />
             <source>Open the change report in the graphical modeler…</source>
             <translation>在图形建模器中打开变化报告…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="80" />
+            <location filename="../../plugin/plugin_main.py" line="84" />
             <source>About the CISC dataset…</source>
             <translation>关于 CISC 数据集…</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="214" />
+            <location filename="../../plugin/plugin_main.py" line="218" />
             <source>About the CISC dataset</source>
             <translation>关于 CISC 数据集</translation>
         </message>
         <message>
-            <location filename="../../plugin/plugin_main.py" line="204" />
+            <location filename="../../plugin/plugin_main.py" line="208" />
             <source>China Impervious Surface Cover 2020 and 2022 (CISC), 30 m.
 
 Cite: {citation}
@@ -1608,54 +1613,59 @@ Zenodo 记录：{url}
             <translation>已写入不透水面比例：{path}（{width} x {height} 个 {size:g} 米网格）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="36" />
+            <location filename="../../plugin/processing/alg_report.py" line="52" />
             <source>Report (PDF)</source>
             <translation>报告（PDF）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="39" />
+            <location filename="../../plugin/processing/alg_report.py" line="55" />
             <location filename="../../plugin/processing/help.py" line="15" />
             <location filename="../../plugin/processing/model_change_report.py" line="61" />
             <source>Reports</source>
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="42" />
+            <location filename="../../plugin/processing/alg_report.py" line="36" />
+            <source>cisc:report needs the CISC plugin loaded (it builds the report's layout).</source>
+            <translation>cisc:report 需要先加载 CISC 插件（由插件生成报告的版面）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/alg_report.py" line="58" />
             <source>cisc,impervious,report,pdf,layout,map,chart,table</source>
             <translation>cisc,不透水面,报告,pdf,布局,地图,图表,表格</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="49" />
+            <location filename="../../plugin/processing/alg_report.py" line="65" />
             <source>Statistics layer (output of Zonal statistics or Change statistics)</source>
             <translation>统计图层（“分区统计”或“变化统计”的输出）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="54" />
+            <location filename="../../plugin/processing/alg_report.py" line="70" />
             <source>Year of a one-year layer whose field names do not say it</source>
             <translation>单一年份图层的年份（字段名未注明年份时）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="57" />
+            <location filename="../../plugin/processing/alg_report.py" line="73" />
             <source>Flag zones with a valid coverage below (%)</source>
             <translation>标记有效覆盖率低于此值的分区（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="59" />
+            <location filename="../../plugin/processing/alg_report.py" line="75" />
             <source>Title</source>
             <translation>标题</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="61" />
+            <location filename="../../plugin/processing/alg_report.py" line="77" />
             <source>Report</source>
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="97" />
+            <location filename="../../plugin/processing/alg_report.py" line="117" />
             <source>Report written: {path} ({pages} pages).</source>
             <translation>报告已写出：{path}（{pages} 页）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="88" />
+            <location filename="../../plugin/processing/alg_report.py" line="108" />
             <source>{n} zones read from {layer}.</source>
             <translation>已从 {layer} 读取 {n} 个分区。</translation>
         </message>
