@@ -163,9 +163,9 @@ class CiscPlugin:
         dialogs = sys.modules.get(f"{__package__}.gui.add_layers_dialog")
         if dialogs is not None:
             dialogs.close_all()
-        download = sys.modules.get(f"{__package__}.layers.download")
-        if download is not None:
-            download.cancel_running_tasks()
+        network = sys.modules.get(f"{__package__}.layers.network_task")
+        if network is not None:
+            network.cancel_running_tasks()
         file_dialogs = sys.modules.get(f"{__package__}.gui.file_dialogs")
         if file_dialogs is not None:
             file_dialogs.close_all()

@@ -319,7 +319,7 @@ def test_dialog_stays_responsive_while_zenodo_hangs_and_cancels_at_once(project,
     from qgis.PyQt.QtCore import QTimer
     from qgis.PyQt.QtWidgets import QDialogButtonBox
 
-    from cisc_impervious.plugin.layers.download import _RUNNING
+    from cisc_impervious.plugin.layers.network_task import RUNNING as _RUNNING
     from cisc_impervious.plugin.toolbelt.settings import read_settings, write_settings
 
     saved = read_settings()
@@ -379,7 +379,8 @@ def test_dialog_shows_files_that_do_not_answer(project, qgis_iface, server):
 
 
 def test_plugin_unload_closes_the_dialog_and_cancels_its_tasks(project, qgis_iface, server, tmp_path):
-    from cisc_impervious.plugin.layers.download import _RUNNING, DownloadTask
+    from cisc_impervious.plugin.layers.download import DownloadTask
+    from cisc_impervious.plugin.layers.network_task import RUNNING as _RUNNING
     from cisc_impervious.plugin.plugin_main import CiscPlugin
 
     server.state.stall_api = True

@@ -19,28 +19,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from qgis.core import QgsTask
-
 from ..core import dataset, sources
 from ..core.errors import CiscCancelled, CiscError
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
 from .http import HttpError, HttpSession, proxy_from_qgis
+from .network_task import NetworkTask
 
 log = get_logger("layers.download")
-
-_RUNNING = set()  # keeps the Python side of running tasks alive (downloads, stream probes)
-
-
-def cancel_running_tasks() -> None:
-    """Plugin unload: no callback of a running task may run afterwards; cancel them all."""
-    for task in list(_RUNNING):
-        task.on_done = None
-        try:
-            task.cancel()
-        except RuntimeError:  # its C++ side is already gone
-            _RUNNING.discard(task)
-
 
 def fetch_small(
     url: str,
@@ -108,7 +94,7 @@ def _mb(n: int) -> str:
     return f"{n / 1000**3:.2f} GB"
 
 
-class DownloadTask(QgsTask):
+class DownloadTask(NetworkTask):
     """Download (kind, year) files of the record into folder; on_done(task) runs on the main thread."""
 
     def __init__(
@@ -124,49 +110,24 @@ class DownloadTask(QgsTask):
         retry_delay: float = 2.0,
         max_retry_wait: float = 60.0,
     ):
-        super().__init__(tr("Downloading CISC files"), QgsTask.Flag.CanCancel)
+        super().__init__(tr("Downloading CISC files"), user_agent, on_done)
         self.wanted = list(wanted)
         self.folder = folder
         self.base_url = base_url
         self.record_id = record_id
-        self.user_agent = user_agent
-        self.on_done = on_done
         self.max_attempts = max(1, int(max_attempts))
         self.retry_delay = float(retry_delay)
         self.max_retry_wait = float(max_retry_wait)
         self.outcome = DownloadOutcome()
-        self.exception: BaseException | None = None
         self._total = 1
         self._done = 0
-        # read on the main thread: QGIS's proxy settings live with its network manager there
-        self._session = HttpSession(user_agent, proxy_from_qgis())
 
     # -- main thread ---------------------------------------------------------------
-    def start(self) -> DownloadTask:
-        """Hand the task to QGIS's task manager (keeps it alive until finished)."""
-        from qgis.core import QgsApplication
-
-        _RUNNING.add(self)
-        QgsApplication.taskManager().addTask(self)
-        return self
-
-    def finished(self, result: bool) -> None:  # noqa: D401 - QgsTask API
-        _RUNNING.discard(self)
+    def report(self) -> None:
         if self.exception is not None and not isinstance(self.exception, CiscError):
             self.outcome.errors.append(tr("Download failed: {error}").format(error=self.exception))
         for message in self.outcome.errors:
             log.warning(message)
-        callback, self.on_done = self.on_done, None  # called once; breaks reference cycles
-        if callback is not None:
-            try:
-                callback(self)
-            except Exception as exc:  # noqa: BLE001 - never let a callback crash QGIS
-                log.error(f"Download callback failed: {exc}")
-
-    def cancel(self) -> None:
-        self.outcome.cancelled = True
-        super().cancel()
-        self._session.abort()  # a read blocked in run() returns now
 
     # -- worker thread -------------------------------------------------------------
     def run(self) -> bool:

@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List
 
 from osgeo import gdal, ogr
-from qgis.core import QgsTask
 
 from ..core import dataset, sources
 from ..core.errors import CiscCancelled, CiscError
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
 from . import loader
-from .download import _RUNNING, fetch_small
-from .http import HttpSession, proxy_from_qgis
+from .download import fetch_small
+from .network_task import NetworkTask
 
 log = get_logger("layers.stream_task")
 
@@ -63,7 +62,7 @@ class _GdalMessages:
         gdal.PopErrorHandler()
 
 
-class StreamProbeTask(QgsTask):
+class StreamProbeTask(NetworkTask):
     """Find and probe the streamed files of a selection; on_done(task) runs on the main thread."""
 
     def __init__(
@@ -79,46 +78,24 @@ class StreamProbeTask(QgsTask):
         on_done: Callable[[StreamProbeTask], None] | None = None,
         record_timeout: float = 20.0,
     ):
-        super().__init__(tr("Contacting Zenodo for the CISC layers"), QgsTask.Flag.CanCancel)
+        super().__init__(tr("Contacting Zenodo for the CISC layers"), user_agent, on_done, timeout=record_timeout)
         self.years = sorted(int(y) for y in years)
         self.masks = bool(masks)
         self.dates = bool(dates)
         self.options = dict(options)
         self.base_url = base_url
         self.record_id = record_id
-        self.user_agent = user_agent
-        self.on_done = on_done
         self.outcome = StreamOutcome()
-        self.exception: BaseException | None = None
-        # read on the main thread: QGIS's proxy settings live with its network manager there
-        self._session = HttpSession(user_agent, proxy_from_qgis(), connect_timeout=record_timeout,
-                                    read_timeout=record_timeout)
 
     # -- main thread ---------------------------------------------------------------
-    def start(self) -> StreamProbeTask:
-        from qgis.core import QgsApplication
-
-        _RUNNING.add(self)  # keeps the Python side alive until finished()
-        QgsApplication.taskManager().addTask(self)
-        return self
-
-    def finished(self, result: bool) -> None:  # noqa: D401 - QgsTask API
-        _RUNNING.discard(self)
+    def report(self) -> None:
         if self.exception is not None:
             self.outcome.errors.append(tr("Streaming could not be prepared: {error}").format(error=self.exception))
         for note in self.outcome.notes:
             log.info(note)
-        callback, self.on_done = self.on_done, None  # called once; breaks reference cycles
-        if callback is not None and not self.outcome.cancelled:
-            try:
-                callback(self)
-            except Exception as exc:  # noqa: BLE001 - never let a callback crash QGIS
-                log.error(f"Streaming callback failed: {exc}")
 
-    def cancel(self) -> None:
-        self.outcome.cancelled = True
-        super().cancel()
-        self._session.abort()  # a record fetch blocked in run() returns now
+    def calls_back(self) -> bool:
+        return not self.outcome.cancelled  # a cancelled probe calls nobody
 
     # -- worker thread -------------------------------------------------------------
     def run(self) -> bool:
