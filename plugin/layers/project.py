@@ -31,6 +31,18 @@ def _folder_of(sample_set_or_folder) -> str:
     return os.fspath(folder)
 
 
+def _open_layers(paths, what: str) -> list:
+    """Every layer of each file (a GeoPackage may hold several); CiscError naming a file that opens none."""
+    opened = []
+    for path in paths or []:
+        path = os.path.abspath(os.fspath(path))
+        layers = _extra_layers(path)
+        if not layers:
+            raise CiscError(f"{path}: cannot be opened as {what} for the demo project.")
+        opened.extend(layers)
+    return opened
+
+
 def _extra_layers(path: str):
     """Layers of one extra file: a raster, or every vector layer of a GeoPackage/shapefile/…"""
     name = os.path.splitext(os.path.basename(path))[0]
@@ -196,13 +208,7 @@ def write_demo_project(
     if rasters and not project.crs().isValid():  # set by add_cisc_layers; a safety net
         project.setCrs(project_crs.identify(rasters[0].crs()))
 
-    zone_layers = []
-    for zone_path in zones or []:
-        zone_path = os.path.abspath(os.fspath(zone_path))
-        layers = _extra_layers(zone_path)
-        if not layers:
-            raise CiscError(f"{zone_path}: cannot be opened as a zones layer for the demo project.")
-        zone_layers.extend(layers)
+    zone_layers = _open_layers(zones, "a zones layer")
     if zone_layers:
         zones_group = project.layerTreeRoot().insertGroup(0, ZONES_GROUP_NAME)
         for layer in zone_layers:
@@ -210,13 +216,7 @@ def write_demo_project(
             project.addMapLayer(layer, False)
             zones_group.addLayer(layer)
 
-    extras = []
-    for extra in extra_layers or []:
-        extra = os.path.abspath(os.fspath(extra))
-        layers = _extra_layers(extra)
-        if not layers:
-            raise CiscError(f"{extra}: cannot be opened as a layer for the demo project.")
-        extras.extend(layers)
+    extras = _open_layers(extra_layers, "a layer")
     if extras:
         root = project.layerTreeRoot()
         group = root.findGroup(EXTRA_GROUP_NAME) or root.insertGroup(0, EXTRA_GROUP_NAME)
