@@ -39,10 +39,10 @@ def polygons(draw):
         angles = np.sort(np.array(draw(st.lists(st.floats(0, 2 * np.pi), min_size=count, max_size=count))))
         radii = draw(st.lists(st.floats(5, 900), min_size=count, max_size=count))
         ring = [(float(cx + r * np.cos(a)), float(cy + r * np.sin(a))) for r, a in zip(radii, angles)]
-        wkt_rings = ["(" + ",".join(f"{x!r} {y!r}" for x, y in ring + ring[:1]) + ")"]
+        wkt_rings = ["(" + ",".join(f"{float(x)!r} {float(y)!r}" for x, y in ring + ring[:1]) + ")"]
         if draw(st.booleans()):
             hole = [(float(cx + 0.3 * r * np.cos(a)), float(cy + 0.3 * r * np.sin(a))) for r, a in zip(radii, angles)]
-            wkt_rings.append("(" + ",".join(f"{x!r} {y!r}" for x, y in hole + hole[:1]) + ")")
+            wkt_rings.append("(" + ",".join(f"{float(x)!r} {float(y)!r}" for x, y in hole + hole[:1]) + ")")
         parts.append("(" + ",".join(wkt_rings) + ")")
     return ogr.CreateGeometryFromWkt("MULTIPOLYGON(" + ",".join(parts) + ")")
 

@@ -549,7 +549,7 @@ def test_pipeline_gives_qgis_own_vertices_and_isolates_failing_zones(provider):
                                        QgsCoordinateTransformContext())
     lon = 116.0 + 0.002 * np.arange(50)
     ring = [(x, 31.0) for x in lon] + [(lon[-1], 31.1), (116.0, 31.1), (116.0, 31.0)]
-    zone = QgsGeometry.fromWkt("POLYGON ((" + ", ".join(f"{x!r} {y!r}" for x, y in ring) + "))")
+    zone = QgsGeometry.fromWkt("POLYGON ((" + ", ".join(f"{float(x)!r} {float(y)!r}" for x, y in ring) + "))")
     z_zone = ogr.CreateGeometryFromWkt("POLYGON Z ((117 32 5, 117.01 32 5, 117.01 32.01 5, 117 32 5))")
     polar = QgsGeometry.fromWkt("POLYGON ((116 80, 116.01 80, 116.01 80.01, 116 80))")
 

@@ -104,22 +104,24 @@ class AtomicGeoTiff:
         ]
         self._dataset = self.band = None
         gdal.ErrorReset()
-        try:
-            self._dataset = gdal.GetDriverByName("GTiff").Create(
-                self.temp_path, self.width, self.height, 1, gdal_type, options=options
-            )
-        except RuntimeError as exc:
-            self._fail(str(exc))
+        self._dataset, problem = _attempt(
+            gdal.GetDriverByName("GTiff").Create, self.temp_path, self.width, self.height, 1, gdal_type,
+            options=options,
+        )
+        if problem:
+            self._fail(problem)
         if self._dataset is None:  # GDAL not raising exceptions: its mode is QGIS's, not ours
             self._fail(gdal.GetLastErrorMsg())
-        try:
+        def describe():
             self._dataset.SetGeoTransform(tuple(geotransform))
             if crs_wkt:
                 self._dataset.SetProjection(crs_wkt)
             self.band = self._dataset.GetRasterBand(1)
             self.band.SetNoDataValue(nodata)
-        except RuntimeError as exc:
-            self._fail(str(exc))
+
+        _, problem = _attempt(describe)
+        if problem:
+            self._fail(problem)
         self._check_errors()
 
     def _fail(self, detail: str, error_number=None):
@@ -140,23 +142,18 @@ class AtomicGeoTiff:
         from osgeo import gdal
 
         gdal.ErrorReset()
-        try:
-            failed = self.band.WriteArray(array, int(col), int(row)) != 0
-        except RuntimeError as exc:
-            self._fail(str(exc))
-        if failed:
-            self._fail(gdal.GetLastErrorMsg() or "write failed")
+        code, problem = _attempt(self.band.WriteArray, array, int(col), int(row))
+        if problem or code != 0:
+            self._fail(problem or gdal.GetLastErrorMsg() or "write failed")
         self._check_errors()
 
     def commit(self) -> str:
         from osgeo import gdal
 
         gdal.ErrorReset()
-        try:
-            self.band.FlushCache()
-            self._dataset.FlushCache()
-        except RuntimeError as exc:
-            self._fail(str(exc))
+        _, problem = _attempt(lambda: (self.band.FlushCache(), self._dataset.FlushCache()))
+        if problem:
+            self._fail(problem)
         self._check_errors()
         self.band = None
         dataset, self._dataset = self._dataset, None
@@ -231,10 +228,9 @@ class AtomicGeoTiff:
         from osgeo import gdal
 
         gdal.ErrorReset()
-        try:
-            self.band.FlushCache()
-        except RuntimeError as exc:
-            self._fail(str(exc))
+        _, problem = _attempt(self.band.FlushCache)
+        if problem:
+            self._fail(problem)
         self._check_errors()
 
     def discard(self) -> None:
@@ -242,15 +238,32 @@ class AtomicGeoTiff:
         cannot drop them unwritten), which flush_tiles() keeps to at most FLUSH_PIXELS."""
         self.band = None
         dataset, self._dataset = self._dataset, None
-        if dataset is not None and hasattr(dataset, "Close"):  # GDAL >= 3.8: close errors are ours to ignore
+        if dataset is not None and hasattr(dataset, "MarkSuppressOnClose"):
+            # GDAL >= 3.8: the file is deleted on close, its cached tiles never written (writing
+            # them to a full disk while closing crashed GDAL 3.10)
             with contextlib.suppress(RuntimeError):
-                dataset.Close()
+                dataset.MarkSuppressOnClose()
+        # the last reference closes it (no explicit Close(): after a failed write, Close() followed
+        # by the object's release crashed GDAL 3.10)
         dataset = None  # the file is being dropped: a failing close changes nothing
         for path in (self.temp_path, self.temp_path + ".aux.xml"):
             try:
                 os.remove(path)
             except OSError:
                 pass
+
+
+def _attempt(call, *args, **kwargs):
+    """(result, None) of a GDAL call, or (None, its error text) when it raised.
+
+    The exception is dropped here, before anyone closes the dataset: its traceback holds the
+    frames of GDAL's Python helpers (gdal_array.BandWriteArray...), which hold the band, and
+    closing a dataset while a band proxy is still alive crashes GDAL >= 3.8 (seen on 3.10 with a
+    full disk)."""
+    try:
+        return call(*args, **kwargs), None
+    except RuntimeError as exc:
+        return None, str(exc) or type(exc).__name__
 
 
 def tile_windows(width: int, height: int, tile: int) -> List[Tuple[int, int, int, int]]:

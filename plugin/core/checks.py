@@ -154,10 +154,10 @@ def require_same_grid(first: GridInfo, second: GridInfo) -> None:
         )
     if aligned_offset(first, second) is None:
         raise CiscError(
-            f"{second.path}: its grid (pixel size {second.pixel_width!r} x {second.pixel_height!r}, "
-            f"origin {second.geotransform[0]!r}, {second.geotransform[3]!r}) is not aligned with "
-            f"that of {first.path} (pixel size {first.pixel_width!r} x {first.pixel_height!r}, "
-            f"origin {first.geotransform[0]!r}, {first.geotransform[3]!r}); the two years must share "
+            f"{second.path}: its grid (pixel size {float(second.pixel_width)!r} x {float(second.pixel_height)!r}, "
+            f"origin {float(second.geotransform[0])!r}, {float(second.geotransform[3])!r}) is not aligned with "
+            f"that of {first.path} (pixel size {float(first.pixel_width)!r} x {float(first.pixel_height)!r}, "
+            f"origin {float(first.geotransform[0])!r}, {float(first.geotransform[3])!r}); the two years must share "
             "pixel size and alignment to be compared pixel by pixel."
         )
 
