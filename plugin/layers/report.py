@@ -61,6 +61,7 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
 from ..core.dataset import CITATION, DOI
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
+from ..toolbelt.qgis_compat import scale_bar_fit_width
 
 log = get_logger("layers.report")
 
@@ -528,7 +529,7 @@ def build_layout(result, options: Optional[ReportOptions] = None, project: Optio
     scale_bar.applyDefaultSize(QgsUnitTypes.DistanceUnit.DistanceKilometers)
     scale_bar.setNumberOfSegmentsLeft(0)
     scale_bar.setNumberOfSegments(3)
-    scale_bar.setSegmentSizeMode(1)  # QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth
+    scale_bar.setSegmentSizeMode(scale_bar_fit_width())
     scale_bar.setMinimumBarWidth(30)
     scale_bar.setMaximumBarWidth(60)
     scale_bar.update()
@@ -587,7 +588,7 @@ def build_layout(result, options: Optional[ReportOptions] = None, project: Optio
     table.setIncludeTableHeader(True)
     table.setHeaderTextFormat(b.text_format(8, True))
     table.setContentTextFormat(b.text_format(8))
-    table.setHeaderHAlignment(1)  # QgsLayoutTable.HeaderHAlignment.FollowColumn
+    table.setHeaderHAlignment(QgsLayoutTable.HeaderHAlignment.FollowColumn)
     table.setShowGrid(True)
     table.setWrapBehavior(QgsLayoutTable.WrapBehavior.WrapText)  # long headers wrap, never clipped
     table.setGridStrokeWidth(0.15)

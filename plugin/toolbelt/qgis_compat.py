@@ -75,3 +75,16 @@ def python_value(value):
     if isinstance(value, QVariant):
         return value.value()
     return value
+
+
+def scale_bar_fit_width():
+    """A scale bar's "fit the segment width" mode: Qgis.ScaleBarSegmentSizeMode.FitWidth where
+    QGIS has it (3.40 takes nothing else), QgsScaleBarSettings.SegmentSizeMode before."""
+    from qgis.core import Qgis
+
+    modes = getattr(Qgis, "ScaleBarSegmentSizeMode", None)
+    if modes is not None:
+        return modes.FitWidth
+    from qgis.core import QgsScaleBarSettings
+
+    return QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth
