@@ -1,12 +1,12 @@
 """After a dock run: where the result layer lands in the Layers panel, its opacity, and each log
 line in QGIS's message log once (under "CISC", not again under "Processing")."""
 
-import time
 
 import pytest
 from qgis.core import QgsApplication, QgsMessageLog, QgsProject, QgsVectorLayer
 
 from tests import datafactory
+from tests.test_dock import _run_and_wait
 
 NAMES = ["东城区", "西城区", "朝阳区", "海淀区"]
 
@@ -21,24 +21,11 @@ def sample(tmp_path_factory):
     return {"set": sample_set, "zones": zones}
 
 
-def _wait(condition, timeout=60):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        QgsApplication.processEvents()
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
-
-
 def _run(dock):
-    finished = []
-    dock.runFinished.connect(lambda ok, message: finished.append((ok, message)))
-    assert dock.run(), dock.message()
-    assert _wait(lambda: bool(finished)), "the run did not finish"
+    result = _run_and_wait(dock)
     for _ in range(5):
         QgsApplication.processEvents()  # message-log signals queued from the task's thread
-    return finished[0]
+    return result
 
 
 def _setup(dock, sample):
