@@ -23,45 +23,10 @@ from ..core import dataset, sources
 from ..core.errors import CiscCancelled, CiscError
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
-from .http import HttpError, HttpSession, proxy_from_qgis
-from .network_task import NetworkTask
+from .http import HttpError
+from .network_task import NetworkTask, human_size
 
 log = get_logger("layers.download")
-
-def fetch_small(
-    url: str,
-    user_agent: str,
-    *,
-    timeout: float = 30.0,
-    limit: int = 20_000_000,
-    session: HttpSession | None = None,
-) -> bytes:
-    """GET a small document (the record's JSON), in any thread, with no event loop.
-
-    Raises CiscError with the URL and the HTTP status or network error; CiscCancelled when
-    the session was aborted."""
-    session = session or HttpSession(user_agent, proxy_from_qgis(), connect_timeout=timeout, read_timeout=timeout)
-    try:
-        response = session.get(url, {"Accept": "application/json"})
-        if response.status != 200:
-            raise CiscError(f"{url}: HTTP {response.status}")
-        chunks, size = [], 0
-        while True:
-            data = session.read_chunk(response)
-            if not data:
-                break
-            size += len(data)
-            if size > limit:
-                raise CiscError(f"{url}: answer larger than {_mb(limit)}")
-            chunks.append(data)
-        return b"".join(chunks)
-    except HttpError as exc:
-        if session.aborted:
-            raise CiscCancelled() from None
-        raise CiscError(str(exc)) from None
-    finally:
-        session.close()
-
 
 class _HttpProblemError(Exception):
     """One attempt failed; retry may help."""
@@ -80,18 +45,6 @@ class DownloadOutcome:
     missing: List[str] = field(default_factory=list)
     cancelled: bool = False
     checksums_from_api: bool = False
-
-
-def _mb(n: int) -> str:
-    """Human-readable size (decimal units, like the record's page)."""
-    n = int(n or 0)
-    if n < 1000:
-        return f"{n} bytes"
-    if n < 1000**2:
-        return f"{n / 1000:.1f} kB"
-    if n < 1000**3:
-        return f"{n / 1000**2:.1f} MB"
-    return f"{n / 1000**3:.2f} GB"
 
 
 class DownloadTask(NetworkTask):
@@ -148,10 +101,6 @@ class DownloadTask(NetworkTask):
             self.exception = exc
         return not self.outcome.errors and self.exception is None
 
-    def _check_cancel(self) -> None:
-        if self.isCanceled():
-            raise CiscCancelled()
-
     def _run(self) -> None:
         os.makedirs(self.folder, exist_ok=True)
         remote_files = self._record_files()
@@ -176,16 +125,10 @@ class DownloadTask(NetworkTask):
         return years, masks, dates
 
     def _record_files(self) -> List[sources.RemoteFile]:
-        url = sources.record_api_url(self.base_url, self.record_id)
-        try:
-            data = fetch_small(url, self.user_agent, session=self._session)
-            files = sources.parse_record_json(data, self.base_url, self.record_id)
+        files, url, problem = self.record_from_api(self.base_url, self.record_id)
+        if files is not None:
             self.outcome.checksums_from_api = True
             return sources.fill_missing_checksums(files)
-        except CiscCancelled:
-            raise
-        except CiscError as exc:
-            problem = str(exc)
         self.outcome.notes.append(
             tr("The record's API ({url}) could not be read ({error}); using the published checksums.").format(
                 url=url, error=problem
@@ -219,7 +162,7 @@ class DownloadTask(NetworkTask):
             if remote.size - have > free:
                 raise CiscError(
                     tr("{name}: needs {need} in {folder} but only {free} is free.").format(
-                        name=remote.key, need=_mb(remote.size - have), folder=self.folder, free=_mb(free)
+                        name=remote.key, need=human_size(remote.size - have), folder=self.folder, free=human_size(free)
                     )
                 )
         url = sources.download_url(remote.key, self.base_url, self.record_id)
@@ -235,7 +178,7 @@ class DownloadTask(NetworkTask):
                 if problem.fatal or attempt >= self.max_attempts:
                     kept = (
                         tr(" The partial file {part} ({size}) is kept; download again to resume.").format(
-                            part=os.path.basename(part), size=_mb(have)
+                            part=os.path.basename(part), size=human_size(have)
                         )
                         if have
                         else ""
@@ -309,7 +252,7 @@ class DownloadTask(NetworkTask):
         except HttpError as exc:
             self._check_cancel()
             raise _HttpProblemError(
-                tr("the connection failed after {size} ({error})").format(size=_mb(start + received), error=exc)
+                tr("the connection failed after {size} ({error})").format(size=human_size(start + received), error=exc)
             ) from None
         finally:
             self._session.close()
@@ -317,7 +260,7 @@ class DownloadTask(NetworkTask):
         total = start + received
         if remote.size and total < remote.size:
             raise _HttpProblemError(
-                tr("the connection was cut after {got} of {size}").format(got=_mb(total), size=_mb(remote.size))
+                tr("the connection was cut after {got} of {size}").format(got=human_size(total), size=human_size(remote.size))
             )
 
     def _write(self, handle, data: bytes, part: str) -> None:
@@ -331,9 +274,9 @@ class DownloadTask(NetworkTask):
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise CiscError(
                     tr("{part}: the disk is full ({error}); the partial file ({size}) is kept: free space and "
-                       "download again to resume.").format(part=part, error=exc.strerror or exc, size=_mb(kept))
+                       "download again to resume.").format(part=part, error=exc.strerror or exc, size=human_size(kept))
                 ) from None
             raise CiscError(
                 tr("{part}: could not write ({error}); the partial file ({size}) is kept, free space and download "
-                   "again to resume.").format(part=part, error=exc.strerror or exc, size=_mb(kept))
+                   "again to resume.").format(part=part, error=exc.strerror or exc, size=human_size(kept))
             ) from None

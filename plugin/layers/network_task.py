@@ -4,7 +4,7 @@ Following qgis_plugin_tools' pattern: run() (a worker thread) does no GUI work, 
 loop and stores its errors in the task's outcome; finished() (the main thread) reports and
 calls the caller's on_done(task) once. Network reads go through an HttpSession (http.py) made
 on the main thread, where QGIS's proxy settings live; cancel() aborts it, so a read blocked
-in run() returns at once.
+in run() returns at once. fetch_small() reads the record's JSON for both tasks.
 """
 
 from __future__ import annotations
@@ -13,12 +13,61 @@ from typing import Callable, Optional
 
 from qgis.core import QgsTask
 
+from ..core import sources
+from ..core.errors import CiscCancelled, CiscError
 from ..toolbelt.log import get_logger
-from .http import HttpSession, proxy_from_qgis
+from .http import HttpError, HttpSession, proxy_from_qgis
 
 log = get_logger("layers.network")
 
 RUNNING = set()  # keeps the Python side of running tasks alive until finished()
+
+
+def human_size(n: int) -> str:
+    """Human-readable size (decimal units, like the record's page)."""
+    n = int(n or 0)
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1000**2:
+        return f"{n / 1000:.1f} kB"
+    if n < 1000**3:
+        return f"{n / 1000**2:.1f} MB"
+    return f"{n / 1000**3:.2f} GB"
+
+
+def fetch_small(
+    url: str,
+    user_agent: str,
+    *,
+    timeout: float = 30.0,
+    limit: int = 20_000_000,
+    session: HttpSession | None = None,
+) -> bytes:
+    """GET a small document (the record's JSON), in any thread, with no event loop.
+
+    Raises CiscError with the URL and the HTTP status or network error; CiscCancelled when
+    the session was aborted."""
+    session = session or HttpSession(user_agent, proxy_from_qgis(), connect_timeout=timeout, read_timeout=timeout)
+    try:
+        response = session.get(url, {"Accept": "application/json"})
+        if response.status != 200:
+            raise CiscError(f"{url}: HTTP {response.status}")
+        chunks, size = [], 0
+        while True:
+            data = session.read_chunk(response)
+            if not data:
+                break
+            size += len(data)
+            if size > limit:
+                raise CiscError(f"{url}: answer larger than {human_size(limit)}")
+            chunks.append(data)
+        return b"".join(chunks)
+    except HttpError as exc:
+        if session.aborted:
+            raise CiscCancelled() from None
+        raise CiscError(str(exc)) from None
+    finally:
+        session.close()
 
 
 def cancel_running_tasks() -> None:
@@ -67,6 +116,25 @@ class NetworkTask(QgsTask):
             except Exception as exc:  # noqa: BLE001 - never let a callback crash QGIS
                 log.error(f"{self.description()}: the callback failed: {exc}")
 
+    # -- worker thread -------------------------------------------------------------
+    def _check_cancel(self) -> None:
+        if self.isCanceled():
+            raise CiscCancelled()
+
+    def record_from_api(self, base_url, record_id):
+        """(files, url, None) from the record's API, or (None, url, the problem) when it cannot be
+        read; CiscCancelled once the task is cancelled."""
+        url = sources.record_api_url(base_url, record_id)
+        try:
+            data = fetch_small(url, self.user_agent, session=self._session)
+            return sources.parse_record_json(data, base_url, record_id), url, None
+        except CiscCancelled:
+            raise
+        except CiscError as exc:
+            self._check_cancel()
+            return None, url, str(exc)
+
+    # -- main thread (after run) ------------------------------------------------
     def report(self) -> None:
         """Log what run() stored (main thread, before the callback)."""
 

@@ -28,7 +28,6 @@ from ..core.errors import CiscCancelled, CiscError
 from ..toolbelt.i18n import tr
 from ..toolbelt.log import get_logger
 from . import loader
-from .download import fetch_small
 from .network_task import NetworkTask
 
 log = get_logger("layers.stream_task")
@@ -109,10 +108,6 @@ class StreamProbeTask(NetworkTask):
             self.outcome.cancelled = True
         return not self.outcome.cancelled and self.exception is None and bool(self.outcome.specs)
 
-    def _check_cancel(self) -> None:
-        if self.isCanceled():
-            raise CiscCancelled()
-
     def _run(self) -> None:
         files = self._record_files()
         self._check_cancel()
@@ -131,22 +126,15 @@ class StreamProbeTask(NetworkTask):
         self.setProgress(100.0)
 
     def _record_files(self) -> List[sources.RemoteFile]:
-        url = sources.record_api_url(self.base_url, self.record_id)
-        try:
-            data = fetch_small(url, self.user_agent, session=self._session)
-            files = sources.parse_record_json(data, self.base_url, self.record_id)
+        files, url, problem = self.record_from_api(self.base_url, self.record_id)
+        if files is not None:
             self.outcome.names_from_api = True
             return files
-        except CiscCancelled:
-            raise
-        except CiscError as exc:
-            if self.isCanceled():
-                raise CiscCancelled() from None
-            self.outcome.notes.append(
-                tr("The record's API ({url}) could not be read ({error}); using the published file list.").format(
-                    url=url, error=exc
-                )
+        self.outcome.notes.append(
+            tr("The record's API ({url}) could not be read ({error}); using the published file list.").format(
+                url=url, error=problem
             )
+        )
         self.setProgress(10.0)
         return sources.published_files(self.base_url, self.record_id)
 

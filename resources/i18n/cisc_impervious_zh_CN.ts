@@ -9,7 +9,7 @@
             <translation>范围（{xmin}, {ymin}, {xmax}, {ymax}）没有面积；请选择有宽度和高度的范围，或留空以使用整个栅格。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/changemap.py" line="443" />
+            <location filename="../../plugin/core/changemap.py" line="456" />
             <location filename="../../plugin/core/fraction.py" line="125" />
             <source>No valid mask for {rasters}: every pixel inside the raster with a value 0..3 was taken as valid.</source>
             <translation>{rasters} 没有有效掩膜：栅格范围内值为 0..3 的所有像元均视为有效。</translation>
@@ -313,7 +313,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/charts.py" line="357" />
-            <location filename="../../plugin/layers/report.py" line="289" />
+            <location filename="../../plugin/layers/report.py" line="290" />
             <source>Impervious area (km²)</source>
             <translation>不透水面面积（km²）</translation>
         </message>
@@ -655,7 +655,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/dock_texts.py" line="48" />
-            <location filename="../../plugin/layers/report.py" line="545" />
+            <location filename="../../plugin/layers/report.py" line="546" />
             <source>Charts</source>
             <translation>图表</translation>
         </message>
@@ -850,7 +850,7 @@
         </message>
         <message>
             <location filename="../../plugin/gui/result_builder.py" line="61" />
-            <location filename="../../plugin/layers/report.py" line="164" />
+            <location filename="../../plugin/layers/report.py" line="165" />
             <source>Zone {n}</source>
             <translation>分区 {n}</translation>
         </message>
@@ -1028,87 +1028,87 @@
             <translation>Processing 算法 {id} 不可用：是否已在 Processing 设置中启用 CISC 插件的提供程序？</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="127" />
+            <location filename="../../plugin/layers/download.py" line="66" />
             <source>Downloading CISC files</source>
             <translation>正在下载 CISC 文件</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="178" />
+            <location filename="../../plugin/layers/download.py" line="92" />
             <source>Download cancelled: nothing incomplete was given a final name; partial files end in .part and resume next time.</source>
             <translation>下载已取消：未完成的文件不会使用最终文件名；部分下载的文件以 .part 结尾，下次将继续下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="229" />
+            <location filename="../../plugin/layers/download.py" line="133" />
             <source>The record's API ({url}) could not be read ({error}); using the published checksums.</source>
             <translation>无法读取记录的 API（{url}）（{error}）；改用已公布的校验值。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="318" />
+            <location filename="../../plugin/layers/download.py" line="222" />
             <source>the server answered 429 Too Many Requests (Zenodo's rate limit); try again in a few minutes</source>
             <translation>服务器返回 429 Too Many Requests（Zenodo 访问频率限制）；请几分钟后再试</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="156" />
+            <location filename="../../plugin/layers/download.py" line="81" />
             <source>Download failed: {error}</source>
             <translation>下载失败：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="200" />
+            <location filename="../../plugin/layers/download.py" line="110" />
             <source>{name}: not on the record; not downloaded.</source>
             <translation>{name}：不在该记录中；未下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="240" />
+            <location filename="../../plugin/layers/download.py" line="144" />
             <source>{name}: no md5 checksum is known, so it cannot be verified; not downloaded.</source>
             <translation>{name}：没有已知的 md5 校验值，无法校验；未下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="251" />
+            <location filename="../../plugin/layers/download.py" line="155" />
             <source>{name}: the existing file did not match its md5; renamed to {bad} and downloaded again.</source>
             <translation>{name}：现有文件与其 md5 不符；已重命名为 {bad} 并重新下载。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="359" />
+            <location filename="../../plugin/layers/download.py" line="263" />
             <source>the connection was cut after {got} of {size}</source>
             <translation>在 {size} 中传输 {got} 后连接中断</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="246" />
+            <location filename="../../plugin/layers/download.py" line="150" />
             <source>{name}: already downloaded and verified.</source>
             <translation>{name}：已下载并校验。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="260" />
+            <location filename="../../plugin/layers/download.py" line="164" />
             <source>{name}: needs {need} in {folder} but only {free} is free.</source>
             <translation>{name}：需要在 {folder} 中占用 {need}，但仅剩 {free} 可用空间。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="322" />
+            <location filename="../../plugin/layers/download.py" line="226" />
             <source>not found on the server (HTTP {status})</source>
             <translation>服务器上未找到（HTTP {status}）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="325" />
+            <location filename="../../plugin/layers/download.py" line="229" />
             <source>the server answered HTTP {status}</source>
             <translation>服务器返回 HTTP {status}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="351" />
+            <location filename="../../plugin/layers/download.py" line="255" />
             <source>the connection failed after {size} ({error})</source>
             <translation>已传输 {size} 后连接失败（{error}）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="376" />
+            <location filename="../../plugin/layers/download.py" line="280" />
             <source>{part}: could not write ({error}); the partial file ({size}) is kept, free space and download again to resume.</source>
             <translation>{part}：无法写入（{error}）；已保留部分下载的文件（{size}），请释放磁盘空间后再次下载以继续。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="372" />
+            <location filename="../../plugin/layers/download.py" line="276" />
             <source>{part}: the disk is full ({error}); the partial file ({size}) is kept: free space and download again to resume.</source>
             <translation>{part}：磁盘已满（{error}）；已保留部分下载的文件（{size}）：请释放空间后重新下载以继续。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/download.py" line="276" />
+            <location filename="../../plugin/layers/download.py" line="180" />
             <source> The partial file {part} ({size}) is kept; download again to resume.</source>
             <translation> 已保留部分下载的文件 {part}（{size}）；再次下载即可继续。</translation>
         </message>
@@ -1154,252 +1154,252 @@
             <translation>项目坐标参考系已设为 CISC 栅格的坐标参考系：{crs}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="510" />
+            <location filename="../../plugin/layers/report.py" line="511" />
             <source>Legend</source>
             <translation>图例</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="537" />
+            <location filename="../../plugin/layers/report.py" line="538" />
             <source>Key figures</source>
             <translation>主要数据</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="539" />
+            <location filename="../../plugin/layers/report.py" line="540" />
             <source>What the figures mean</source>
             <translation>数据说明</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="565" />
+            <location filename="../../plugin/layers/report.py" line="566" />
             <source>Statistics per zone, by impervious area</source>
             <translation>各分区统计（按不透水面面积排序）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="129" />
+            <location filename="../../plugin/layers/report.py" line="130" />
             <source>The layer holds no CISC statistics (fields such as imperv_km2, imperv_pct or net_km2): choose the output of Zonal statistics or Change statistics.</source>
             <translation>该图层不含 CISC 统计结果（如 imperv_km2、imperv_pct 或 net_km2 字段）：请选择“分区统计”或“变化统计”的输出。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="155" />
+            <location filename="../../plugin/layers/report.py" line="156" />
             <source>The statistics layer cannot be opened.</source>
             <translation>无法打开统计图层。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="172" />
+            <location filename="../../plugin/layers/report.py" line="173" />
             <source>The statistics layer holds no zones.</source>
             <translation>统计图层中没有分区。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="252" />
+            <location filename="../../plugin/layers/report.py" line="253" />
             <source>Net change of impervious area 2020 → 2022 (km²)</source>
             <translation>不透水面面积净变化 2020 → 2022（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="290" />
+            <location filename="../../plugin/layers/report.py" line="291" />
             <source>Impervious share (%)</source>
             <translation>不透水面占比（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="291" />
+            <location filename="../../plugin/layers/report.py" line="292" />
             <source>Valid area (km²)</source>
             <translation>有效面积（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="292" />
-            <location filename="../../plugin/layers/report.py" line="277" />
+            <location filename="../../plugin/layers/report.py" line="293" />
+            <location filename="../../plugin/layers/report.py" line="278" />
             <source>Valid coverage (%)</source>
             <translation>有效覆盖率（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="293" />
+            <location filename="../../plugin/layers/report.py" line="294" />
             <source>Vegetation, ref. (km²)</source>
             <translation>植被，参考（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="294" />
+            <location filename="../../plugin/layers/report.py" line="295" />
             <source>Water, ref. (km²)</source>
             <translation>水体，参考（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="358" />
+            <location filename="../../plugin/layers/report.py" line="359" />
             <source>• Only valid pixels are counted: invalid pixels (outside China, or without enough 2 m imagery) are excluded; the valid coverage is the share of a zone's pixels that are valid.</source>
             <translation>• 仅统计有效像元：无效像元（中国境外，或缺少足够的 2 米影像）不计入；有效覆盖率是分区内有效像元所占的比例。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="360" />
+            <location filename="../../plugin/layers/report.py" line="361" />
             <source>• Vegetation and water are auxiliary classes whose reliability is not guaranteed by the dataset's authors: for reference only.</source>
             <translation>• 植被和水体为辅助类别，数据集作者不保证其可靠性：仅供参考。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="362" />
+            <location filename="../../plugin/layers/report.py" line="363" />
             <source>• The data are not clipped to coastlines or administrative boundaries; a pixel belongs to a zone when its centre lies inside it (30 m pixels, areas in km²).</source>
             <translation>• 数据未按海岸线或行政边界裁剪；像元中心位于分区内时，该像元计入该分区（30 米像元，面积单位为 km²）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="368" />
+            <location filename="../../plugin/layers/report.py" line="369" />
             <source>Data: CISC, China Impervious Surface Cover (30 m). Please cite: {citation} DOI: {doi}</source>
             <translation>数据：CISC，中国不透水面覆盖数据（30 米）。引用请注明：{citation} DOI：{doi}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="380" />
+            <location filename="../../plugin/layers/report.py" line="381" />
             <source>Valid coverage below {threshold:g} % in {n} of {total} zones (marked * in the table; their figures rest on a small part of their area): {zones}</source>
             <translation>{total} 个分区中有 {n} 个的有效覆盖率低于 {threshold:g} %（表中以 * 标记；其数据仅基于分区内一小部分面积）：{zones}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="466" />
+            <location filename="../../plugin/layers/report.py" line="467" />
             <source>There are no results to report.</source>
             <translation>没有可生成报告的结果。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="550" />
+            <location filename="../../plugin/layers/report.py" line="551" />
             <source>The charts need matplotlib, which could not be loaded; the table has every figure.</source>
             <translation>图表需要 matplotlib，但无法加载；表格中包含全部数据。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="254" />
+            <location filename="../../plugin/layers/report.py" line="255" />
             <source>Impervious share of the valid area {year} (%)</source>
             <translation>{year} 年不透水面占有效面积比例（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="271" />
+            <location filename="../../plugin/layers/report.py" line="272" />
             <source>Impervious 2020 (km²)</source>
             <translation>2020 年不透水面（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="272" />
+            <location filename="../../plugin/layers/report.py" line="273" />
             <source>Impervious 2022 (km²)</source>
             <translation>2022 年不透水面（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="273" />
+            <location filename="../../plugin/layers/report.py" line="274" />
             <source>Gain (km²)</source>
             <translation>增加（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="274" />
+            <location filename="../../plugin/layers/report.py" line="275" />
             <source>Loss (km²)</source>
             <translation>减少（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="275" />
+            <location filename="../../plugin/layers/report.py" line="276" />
             <source>Net change (km²)</source>
             <translation>净变化（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="276" />
+            <location filename="../../plugin/layers/report.py" line="277" />
             <source>Growth (%)</source>
             <translation>增长率（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="331" />
+            <location filename="../../plugin/layers/report.py" line="332" />
             <source>Zones: {n}</source>
             <translation>分区数：{n}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="375" />
+            <location filename="../../plugin/layers/report.py" line="376" />
             <source>Valid coverage: every zone has a valid coverage of at least {threshold:g} %.</source>
             <translation>有效覆盖率：所有分区的有效覆盖率均不低于 {threshold:g} %。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="472" />
+            <location filename="../../plugin/layers/report.py" line="473" />
             <source>Impervious surface report – {zones}</source>
             <translation>不透水面报告 – {zones}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="480" />
+            <location filename="../../plugin/layers/report.py" line="481" />
             <source>{analysis} · {n} zones · made on {date} with the CISC plugin for QGIS</source>
             <translation>{analysis} · {n} 个分区 · {date} 由 QGIS 的 CISC 插件生成</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="566" />
+            <location filename="../../plugin/layers/report.py" line="567" />
             <source>Areas in km² to 0.0001 km², shares in % to 0.01 %; * valid coverage below {threshold:g} %; – no value.</source>
             <translation>面积单位 km²，精确到 0.0001 km²；占比单位 %，精确到 0.01 %；* 有效覆盖率低于 {threshold:g} %；– 无数值。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="336" />
+            <location filename="../../plugin/layers/report.py" line="337" />
             <source>Impervious area 2020: {area} km²</source>
             <translation>2020 年不透水面面积：{area} km²</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="337" />
+            <location filename="../../plugin/layers/report.py" line="338" />
             <source>Impervious area 2022: {area} km²</source>
             <translation>2022 年不透水面面积：{area} km²</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="338" />
+            <location filename="../../plugin/layers/report.py" line="339" />
             <source>Gain: {gain} km², loss: {loss} km², net: {net} km²</source>
             <translation>增加：{gain} km²，减少：{loss} km²，净变化：{net} km²</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="351" />
+            <location filename="../../plugin/layers/report.py" line="352" />
             <source>Impervious area {year}: {area} km² ({share} % of {valid} km² valid)</source>
             <translation>{year} 年不透水面面积：{area} km²（占 {valid} km² 有效面积的 {share} %）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="379" />
+            <location filename="../../plugin/layers/report.py" line="380" />
             <source>and {n} more</source>
             <translation>另有 {n} 个</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="472" />
+            <location filename="../../plugin/layers/report.py" line="473" />
             <source>zones</source>
             <translation>分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="633" />
+            <location filename="../../plugin/layers/report.py" line="634" />
             <source>{path}: the report is written as PDF, so its name must end in .pdf (not "{extension}"); choose a .pdf file name.</source>
             <translation>{path}：报告以 PDF 格式写出，文件名必须以 .pdf 结尾（而不是“{extension}”）；请选择 .pdf 文件名。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="281" />
             <location filename="../../plugin/layers/report.py" line="282" />
+            <location filename="../../plugin/layers/report.py" line="283" />
             <source>Impervious area {year} (km²)</source>
             <translation>{year} 年不透水面面积（km²）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="283" />
             <location filename="../../plugin/layers/report.py" line="284" />
+            <location filename="../../plugin/layers/report.py" line="285" />
             <source>Impervious share {year} (%)</source>
             <translation>{year} 年不透水面占比（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="285" />
+            <location filename="../../plugin/layers/report.py" line="286" />
             <source>Valid coverage {year} (%)</source>
             <translation>{year} 年有效覆盖率（%）</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="343" />
+            <location filename="../../plugin/layers/report.py" line="344" />
             <source>Growth: {pct} %</source>
             <translation>增长率：{pct} %</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="634" />
+            <location filename="../../plugin/layers/report.py" line="635" />
             <source>no extension</source>
             <translation>无扩展名</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/stream_task.py" line="82" />
+            <location filename="../../plugin/layers/stream_task.py" line="80" />
             <source>Contacting Zenodo for the CISC layers</source>
             <translation>正在连接 Zenodo 获取 CISC 图层</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/stream_task.py" line="203" />
+            <location filename="../../plugin/layers/stream_task.py" line="134" />
+            <source>The record's API ({url}) could not be read ({error}); using the published file list.</source>
+            <translation>无法读取记录的 API（{url}）（{error}）；使用已公布的文件列表。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/layers/stream_task.py" line="168" />
             <source>{name}: cannot be opened from {url} ({detail}); not added.</source>
             <translation>{name}：无法从 {url} 打开（{detail}）；未添加。</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/stream_task.py" line="108" />
+            <location filename="../../plugin/layers/stream_task.py" line="92" />
             <source>Streaming could not be prepared: {error}</source>
             <translation>无法准备流式读取：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/stream_task.py" line="197" />
+            <location filename="../../plugin/layers/stream_task.py" line="162" />
             <source>{name}: the server did not answer within {seconds:.0f} s; not added. Try again later.</source>
             <translation>{name}：服务器在 {seconds:.0f} 秒内未响应；未添加。请稍后重试。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/layers/stream_task.py" line="169" />
-            <source>The record's API ({url}) could not be read ({error}); using the published file list.</source>
-            <translation>无法读取记录的 API（{url}）（{error}）；使用已公布的文件列表。</translation>
         </message>
         <message>
             <location filename="../../plugin/layers/styling.py" line="127" />
