@@ -431,7 +431,8 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
             tr("{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.").format(layer=label)
         )
     probe = TransformProbe(transform, label)
-    pixel = abs(_raster_geotransform(raster)[1]) if raster is not None else None
+    grid = _raster_grid(raster) if raster is not None else None  # read once: pixel size and bounds
+    pixel = grid.pixel_width if grid is not None else None
     pipeline = ZonePipeline(transform, offset, tolerance_for(target_crs, pixel), probe)
     features = []
     total = source.featureCount()
@@ -484,7 +485,7 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
         if boxes:
             bounds = (min(b.xMinimum() for b in boxes), min(b.yMinimum() for b in boxes),
                       max(b.xMaximum() for b in boxes), max(b.yMaximum() for b in boxes))
-            refuse_crs_less_degrees(label, bounds, _raster_bounds(raster), target_crs)
+            refuse_crs_less_degrees(label, bounds, grid.bounds, target_crs)
     if not features or polygons == 0:
         raise QgsProcessingException(
             tr("{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).").format(
@@ -499,18 +500,11 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
     return source, features, wkbs
 
 
-def _raster_bounds(path: str):
+def _raster_grid(path: str):
     from ..core.raster_io import open_info
 
     with engine_errors():
-        return open_info(path).bounds
-
-
-def _raster_geotransform(path: str):
-    from ..core.raster_io import open_info
-
-    with engine_errors():
-        return open_info(path).geotransform
+        return open_info(path)
 
 
 def _wkb_box(wkb):
