@@ -304,10 +304,6 @@ class AddLayersDialog(QDialog, FORM_CLASS):
         self._save_settings()
         QDialog.accept(self)
 
-    def reject(self):
-        self._stop_stream_task()
-        super().reject()
-
     def done(self, code):
         self._stop_stream_task()  # whichever way the dialog closes
         _OPEN_DIALOGS.discard(self)
