@@ -229,10 +229,6 @@ def wgs84_to_bd09(lon, lat) -> Arrays:
     return forward(lon, lat, OFFSET_BD09)
 
 
-def bd09_to_wgs84(lon, lat) -> Arrays:
-    return inverse(lon, lat, OFFSET_BD09)
-
-
 def gcj02_to_bd09(lon, lat) -> Arrays:
     """GCJ-02 -> BD-09 (Baidu's published formula; applied where the point is in the offset area)."""
     lon, lat = _arrays(lon, lat)

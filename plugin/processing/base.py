@@ -29,7 +29,7 @@ from qgis.core import (
 
 from ..core.errors import CiscCancelled, CiscError
 from ..core.feedback import EngineFeedback
-from ..core.webmap_offset import OFFSET_BD09, OFFSET_GCJ02, OFFSET_NONE
+from ..core.webmap_offset import OFFSET_BD09, OFFSET_GCJ02, OFFSET_NAMES, OFFSET_NONE
 from ..plugin_main import plugin_icon
 from ..toolbelt.i18n import tr, tr_message
 from ..toolbelt.log import get_logger
@@ -240,10 +240,6 @@ def offset_value(algorithm, parameters, context, name: str = ZONES_OFFSET) -> in
     return value if value in (OFFSET_NONE, OFFSET_GCJ02, OFFSET_BD09) else OFFSET_NONE
 
 
-def offset_name(offset: int) -> str:
-    return {OFFSET_GCJ02: "GCJ-02", OFFSET_BD09: "BD-09"}.get(offset, "")
-
-
 def refuse_offset_crs(offset: int, source_crs: QgsCoordinateReferenceSystem, layer: str) -> None:
     """With a web-map offset the zones must be longitude/latitude on WGS84 (EPSG:4326) or
     CGCS2000 (EPSG:4490): the offsets are defined on those coordinates only."""
@@ -259,7 +255,7 @@ def refuse_offset_crs(offset: int, source_crs: QgsCoordinateReferenceSystem, lay
            "(CGCS2000), but the layer is in {crs}. The {offset} offset is defined on WGS84 longitudes and "
            "latitudes only: reproject the layer to EPSG:4326 first (Reproject layer keeps the offset), then run "
            "again. Nothing was computed.").format(
-            layer=layer, offset=offset_name(offset),
+            layer=layer, offset=OFFSET_NAMES[offset],
             crs=crs_label(source_crs) if source_crs.isValid() else tr("no CRS"))
     )
 
@@ -271,7 +267,7 @@ def _report_offset(feedback, offset: int, summary) -> None:
         "ZONES_OFFSET {offset}: the zones' vertices were converted to WGS84: {moved} of {total} moved, by "
         "{median:.1f} m (median) and {max:.1f} m at most; {outside} outside the offset area (mainland China) "
         "were left unchanged."
-    ).format(offset=offset_name(offset), moved=summary.moved, total=summary.total, median=summary.median_m(),
+    ).format(offset=OFFSET_NAMES[offset], moved=summary.moved, total=summary.total, median=summary.median_m(),
              max=summary.max_m(), outside=summary.total - summary.moved)
     log.info(message)
     feedback.pushInfo(message)
