@@ -23,6 +23,8 @@ from .errors import CiscError
 from .messages import CoreMessage
 
 GEOTIFF_EXTENSIONS = (".tif", ".tiff")
+PDF_EXTENSIONS = (".pdf",)
+_FORMAT_NAMES = {GEOTIFF_EXTENSIONS: "GeoTIFF", PDF_EXTENSIONS: "PDF"}
 # below this many free bytes a failed write is a full disk (GDAL writes tiles of at most a few
 # hundred kB, SQLite pages of 4 kB)
 DISK_FULL_BYTES = 1 << 20
@@ -62,6 +64,19 @@ def _existing_ancestor(folder: str) -> str:
     return folder
 
 
+def check_extension(path, extensions: Sequence[str]) -> None:
+    """CiscError unless path ends in one of extensions (lower case, with the dot): an output is
+    written in one format, never under another format's name."""
+    extension = os.path.splitext(str(path))[1].lower()
+    if extension not in extensions:
+        raise CiscError(CoreMessage(
+            "{path}: this output is written as {format}, so its name must end in {allowed} "
+            "(not \"{extension}\"); choose a {example} file name.",
+            path=path, format=_FORMAT_NAMES.get(tuple(extensions), extensions[0]), allowed=" or ".join(extensions),
+            extension=extension or "no extension", example=extensions[0],
+        ))
+
+
 def check_output_path(path, inputs: Iterable = (), extensions: Optional[Sequence[str]] = None,
                       label: str = "") -> str:
     """The output's absolute path when it can be written; CiscError naming it otherwise.
@@ -76,13 +91,7 @@ def check_output_path(path, inputs: Iterable = (), extensions: Optional[Sequence
         raise CiscError(CoreMessage("{name}no output file given.", name=name))
     absolute = os.path.abspath(text)
     if extensions is not None:
-        extension = os.path.splitext(absolute)[1].lower()
-        if extension not in extensions:
-            raise CiscError(CoreMessage(
-                "{path}: this output is written as a GeoTIFF, so its name must end in {allowed} "
-                "(not \"{extension}\"); choose a .tif file name.",
-                path=absolute, allowed=" or ".join(extensions), extension=extension or "no extension",
-            ))
+        check_extension(absolute, extensions)
     for source in inputs:
         if same_file(absolute, source):
             raise CiscError(CoreMessage(

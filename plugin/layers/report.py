@@ -628,11 +628,15 @@ def _pdf_settings():
 
 
 def check_pdf_path(path: str) -> None:
-    """ReportError unless the output is a .pdf file."""
-    extension = os.path.splitext(str(path))[1].lower()
-    if extension != ".pdf":
-        raise ReportError(tr("{path}: the report is written as PDF, so its name must end in .pdf (not \"{extension}\"); "
-                             "choose a .pdf file name.").format(path=path, extension=extension or tr("no extension")))
+    """ReportError unless the output is a .pdf file (core.outputs' one extension rule)."""
+    from ..core.errors import CiscError
+    from ..core.outputs import PDF_EXTENSIONS, check_extension
+    from ..toolbelt.i18n import tr_message
+
+    try:
+        check_extension(path, PDF_EXTENSIONS)
+    except CiscError as error:
+        raise ReportError(tr_message(error.args[0])) from None
 
 
 def export_pdf(layout: QgsPrintLayout, path: str) -> str:
@@ -640,7 +644,6 @@ def export_pdf(layout: QgsPrintLayout, path: str) -> str:
     complete (an existing file is left as it was on failure). Returns the absolute path."""
     from ..core.outputs import make_output_folder, write_error
 
-    check_pdf_path(path)
     target = os.path.abspath(path)
     folder = make_output_folder(target)
     temporary = os.path.join(folder, f".{os.path.basename(target)}.{uuid.uuid4().hex[:8]}.part.pdf")

@@ -77,22 +77,18 @@ class ReportAlgorithm(CiscAlgorithm):
             self.OUTPUT, tr("Report"), tr("PDF files (*.pdf)")))
 
     def process(self, parameters, context, feedback):
-        from ..core.outputs import check_output_path
+        from ..core.outputs import PDF_EXTENSIONS, check_output_path
 
         report = report_builder()
         ReportError, ReportOptions = report.ReportError, report.ReportOptions  # noqa: N806 (classes)
-        check_pdf_path, result_from_layer, write_report = (
-            report.check_pdf_path, report.result_from_layer, report.write_report)
+        result_from_layer, write_report = report.result_from_layer, report.write_report
 
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if layer is None or not layer.isValid():
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         try:
-            check_pdf_path(output)
-            output = check_output_path(output, [layer.source().split("|")[0]])
-        except ReportError as error:
-            raise QgsProcessingException(str(error)) from None
+            output = check_output_path(output, [layer.source().split("|")[0]], PDF_EXTENSIONS)
         except CiscError as error:
             raise QgsProcessingException(tr_message(error.args[0])) from None
         year = self.YEARS[self.parameterAsEnum(parameters, self.YEAR, context)] if parameters.get(self.YEAR) not in (

@@ -35,47 +35,47 @@
             <translation>{folder} 中有不止一个 {what} 文件：{names}。它们可能不同，因此不会自动选择：请只保留一个（删除或重命名其余文件），或明确指定文件。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="150" />
+            <location filename="../../plugin/core/outputs.py" line="159" />
             <source>{path}: cannot be written ({detail}); nothing was written and an existing file of that name is unchanged.</source>
             <translation>{path}：无法写入（{detail}）；未写入任何内容，同名的已有文件保持不变。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="76" />
+            <location filename="../../plugin/core/outputs.py" line="72" />
+            <source>{path}: this output is written as {format}, so its name must end in {allowed} (not "{extension}"); choose a {example} file name.</source>
+            <translation>{path}：此输出以 {format} 格式写出，因此文件名必须以 {allowed} 结尾（而不是“{extension}”）；请选择 {example} 文件名。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/core/outputs.py" line="91" />
             <source>{name}no output file given.</source>
             <translation>{name}未指定输出文件。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="94" />
+            <location filename="../../plugin/core/outputs.py" line="103" />
             <source>{path}: is a folder; choose an output file name.</source>
             <translation>{path}：这是一个文件夹；请选择输出文件名。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="98" />
+            <location filename="../../plugin/core/outputs.py" line="107" />
             <source>{path}: the output folder cannot be created ({existing} is not a folder).</source>
             <translation>{path}：无法创建输出文件夹（{existing} 不是文件夹）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="103" />
+            <location filename="../../plugin/core/outputs.py" line="112" />
             <source>{path}: the folder {folder} is not writable; choose another output folder.</source>
             <translation>{path}：文件夹 {folder} 不可写；请选择其他输出文件夹。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="108" />
+            <location filename="../../plugin/core/outputs.py" line="117" />
             <source>{path}: the existing file is read-only; choose another output file.</source>
             <translation>{path}：已有文件为只读；请选择其他输出文件。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="145" />
+            <location filename="../../plugin/core/outputs.py" line="154" />
             <source>{path}: the disk is full (no space left on device); nothing was written and an existing file of that name is unchanged. Free some space or choose another folder, then run again.</source>
             <translation>{path}：磁盘已满（设备上没有剩余空间）；未写入任何内容，同名的已有文件保持不变。请释放一些空间或选择其他文件夹，然后重新运行。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/outputs.py" line="81" />
-            <source>{path}: this output is written as a GeoTIFF, so its name must end in {allowed} (not "{extension}"); choose a .tif file name.</source>
-            <translation>{path}：此输出以 GeoTIFF 格式写入，因此文件名必须以 {allowed} 结尾（而不是“{extension}”）；请选择 .tif 文件名。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/core/outputs.py" line="88" />
+            <location filename="../../plugin/core/outputs.py" line="97" />
             <source>{path}: the output is also an input of this run ({source}); writing it would destroy the input. Choose another output file.</source>
             <translation>{path}：该输出同时也是本次运行的输入（{source}）；写入会破坏输入数据。请选择其他输出文件。</translation>
         </message>
@@ -112,7 +112,7 @@
         <message>
             <location filename="../../plugin/gui/add_layers_dialog.py" line="97" />
             <location filename="../../plugin/gui/add_layers_dialog.py" line="234" />
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="319" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="315" />
             <source>Add CISC layers</source>
             <translation>添加 CISC 图层</translation>
         </message>
@@ -204,7 +204,7 @@
             <translation>CISC</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="319" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="315" />
             <source>Choose a folder to download into.</source>
             <translation>请选择下载目标文件夹。</translation>
         </message>
@@ -246,12 +246,12 @@
             <translation>在 {folder} 中未找到 CISC 文件。缺失：{names}</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="328" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="324" />
             <source>CISC download</source>
             <translation>CISC 下载</translation>
         </message>
         <message>
-            <location filename="../../plugin/gui/add_layers_dialog.py" line="345" />
+            <location filename="../../plugin/gui/add_layers_dialog.py" line="341" />
             <source>Downloading into {folder}: progress in QGIS's task bar; layers are added once verified.</source>
             <translation>正在下载到 {folder}：进度显示在 QGIS 任务栏中；校验通过后将添加图层。</translation>
         </message>
@@ -1345,11 +1345,6 @@
             <translation>分区</translation>
         </message>
         <message>
-            <location filename="../../plugin/layers/report.py" line="634" />
-            <source>{path}: the report is written as PDF, so its name must end in .pdf (not "{extension}"); choose a .pdf file name.</source>
-            <translation>{path}：报告以 PDF 格式写出，文件名必须以 .pdf 结尾（而不是“{extension}”）；请选择 .pdf 文件名。</translation>
-        </message>
-        <message>
             <location filename="../../plugin/layers/report.py" line="282" />
             <location filename="../../plugin/layers/report.py" line="283" />
             <source>Impervious area {year} (km²)</source>
@@ -1370,11 +1365,6 @@
             <location filename="../../plugin/layers/report.py" line="344" />
             <source>Growth: {pct} %</source>
             <translation>增长率：{pct} %</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/layers/report.py" line="635" />
-            <source>no extension</source>
-            <translation>无扩展名</translation>
         </message>
         <message>
             <location filename="../../plugin/layers/stream_task.py" line="80" />
@@ -1660,12 +1650,12 @@ Zenodo 记录：{url}
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="117" />
+            <location filename="../../plugin/processing/alg_report.py" line="113" />
             <source>Report written: {path} ({pages} pages).</source>
             <translation>报告已写出：{path}（{pages} 页）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_report.py" line="108" />
+            <location filename="../../plugin/processing/alg_report.py" line="104" />
             <source>{n} zones read from {layer}.</source>
             <translation>已从 {layer} 读取 {n} 个分区。</translation>
         </message>
@@ -1772,12 +1762,12 @@ Zenodo 记录：{url}
             <translation>分区（面）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="270" />
+            <location filename="../../plugin/processing/base.py" line="266" />
             <source>ZONES_OFFSET {offset}: the zones' vertices were converted to WGS84: {moved} of {total} moved, by {median:.1f} m (median) and {max:.1f} m at most; {outside} outside the offset area (mainland China) were left unchanged.</source>
             <translation>ZONES_OFFSET {offset}：分区顶点已转换为 WGS84：{total} 个顶点中移动了 {moved} 个，移动距离中位数 {median:.1f} 米、最大 {max:.1f} 米；偏移区域（中国大陆）以外的 {outside} 个顶点保持不变。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="354" />
+            <location filename="../../plugin/processing/base.py" line="350" />
             <source>No valid mask for {raster} ({param} empty, no valid_mask_&lt;year&gt;.tif beside it): every pixel inside the raster is taken as valid, so invalid pixels (stored as 0) count as bare land.</source>
             <translation>{raster} 没有有效掩膜（{param} 为空，且其旁边没有 valid_mask_&lt;year&gt;.tif）：栅格范围内的所有像元都视为有效，因此无效像元（存储为 0）将被计为裸地。</translation>
         </message>
@@ -1787,97 +1777,97 @@ Zenodo 记录：{url}
             <translation>内存不足。请报告此问题：CISC 工具本不应占用大量内存。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="258" />
+            <location filename="../../plugin/processing/base.py" line="254" />
             <source>{layer}: ZONES_OFFSET {offset} needs zones in longitude/latitude, EPSG:4326 (WGS84) or EPSG:4490 (CGCS2000), but the layer is in {crs}. The {offset} offset is defined on WGS84 longitudes and latitudes only: reproject the layer to EPSG:4326 first (Reproject layer keeps the offset), then run again. Nothing was computed.</source>
             <translation>{layer}：ZONES_OFFSET {offset} 要求分区使用经纬度坐标，即 EPSG:4326（WGS84）或 EPSG:4490（CGCS2000），但该图层为 {crs}。{offset} 偏移仅针对 WGS84 经纬度定义：请先将图层重投影到 EPSG:4326（“重投影图层”会保留偏移），然后重新运行。未进行任何计算。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="316" />
+            <location filename="../../plugin/processing/base.py" line="312" />
             <source>CISC raster (one year)</source>
             <translation>CISC 栅格（单一年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="316" />
+            <location filename="../../plugin/processing/base.py" line="312" />
             <source>Valid mask of that year</source>
             <translation>该年份的有效掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="317" />
+            <location filename="../../plugin/processing/base.py" line="313" />
             <location filename="../../plugin/processing/model_change_report.py" line="93" />
             <source>CISC raster, first year (from)</source>
             <translation>CISC 栅格，起始年份（从）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="317" />
+            <location filename="../../plugin/processing/base.py" line="313" />
             <location filename="../../plugin/processing/model_change_report.py" line="94" />
             <source>Valid mask of the first year</source>
             <translation>起始年份的有效掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="318" />
+            <location filename="../../plugin/processing/base.py" line="314" />
             <location filename="../../plugin/processing/model_change_report.py" line="95" />
             <source>CISC raster, second year (to)</source>
             <translation>CISC 栅格，结束年份（到）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="318" />
+            <location filename="../../plugin/processing/base.py" line="314" />
             <location filename="../../plugin/processing/model_change_report.py" line="96" />
             <source>Valid mask of the second year</source>
             <translation>结束年份的有效掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="347" />
+            <location filename="../../plugin/processing/base.py" line="343" />
             <source>{param} left empty: using the valid mask {mask} found beside {raster}.</source>
             <translation>{param} 为空：使用在 {raster} 旁找到的有效掩膜 {mask}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="624" />
+            <location filename="../../plugin/processing/base.py" line="614" />
             <source>feature {fid}</source>
             <translation>要素 {fid}</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="263" />
+            <location filename="../../plugin/processing/base.py" line="259" />
             <source>no CRS</source>
             <translation>无坐标参考系</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="305" />
-            <location filename="../../plugin/processing/base.py" line="285" />
+            <location filename="../../plugin/processing/base.py" line="301" />
+            <location filename="../../plugin/processing/base.py" line="281" />
             <source>{name}: a CISC raster is required.</source>
             <translation>{name}：需要一个 CISC 栅格。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="372" />
+            <location filename="../../plugin/processing/base.py" line="368" />
             <source>{path}: the raster has no coordinate reference system; CISC rasters are in an Albers projection.</source>
             <translation>{path}：该栅格没有坐标参考系；CISC 栅格采用 Albers 投影。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="411" />
+            <location filename="../../plugin/processing/base.py" line="407" />
             <source>{name}: the zone layer {value} cannot be opened.</source>
             <translation>{name}：无法打开分区图层 {value}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="416" />
+            <location filename="../../plugin/processing/base.py" line="412" />
             <source>{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.</source>
             <translation>{layer}：分区图层不含面要素（{kind}）；请选择面图层。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="425" />
+            <location filename="../../plugin/processing/base.py" line="421" />
             <source>Zones transformed from {src} to the raster's CRS {dst}.</source>
             <translation>分区已从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="478" />
+            <location filename="../../plugin/processing/base.py" line="475" />
             <source>Zone edges reprojected exactly: {count} vertices added so that no transformed edge departs from its true curve by more than {tolerance:g} (a tenth of a pixel).</source>
             <translation>分区边界已精确重投影：增加了 {count} 个顶点，使转换后的每条边与其真实曲线的偏差不超过 {tolerance:g}（十分之一像元）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="490" />
+            <location filename="../../plugin/processing/base.py" line="487" />
             <source>{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).</source>
             <translation>{layer}：分区图层不含面要素（没有面几何的要素{selected}）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="497" />
+            <location filename="../../plugin/processing/base.py" line="494" />
             <source>{count} zone(s) could not be transformed to the raster's CRS.</source>
             <translation>{count} 个分区无法转换到栅格的坐标参考系。</translation>
         </message>
@@ -1887,27 +1877,27 @@ Zenodo 记录：{url}
             <translation>{algorithm} 运行失败：{error}（详情见 CISC 日志）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="294" />
+            <location filename="../../plugin/processing/base.py" line="290" />
             <source>{source}: not a raster file (provider {provider}); save it as a GeoTIFF first.</source>
             <translation>{source}：不是栅格文件（数据提供程序 {provider}）；请先将其另存为 GeoTIFF。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="431" />
+            <location filename="../../plugin/processing/base.py" line="427" />
             <source>{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.</source>
             <translation>{layer}：分区图层没有坐标参考系；其坐标按栅格的坐标参考系处理。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="458" />
+            <location filename="../../plugin/processing/base.py" line="455" />
             <source>Feature ({fid}) of {layer} has an invalid geometry and was skipped.</source>
             <translation>{layer} 的要素（{fid}）几何无效，已跳过。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="492" />
+            <location filename="../../plugin/processing/base.py" line="489" />
             <source>, or no feature selected</source>
             <translation>，或未选中任何要素</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="573" />
+            <location filename="../../plugin/processing/base.py" line="563" />
             <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
             <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
         </message>
@@ -1917,7 +1907,7 @@ Zenodo 记录：{url}
             <translation>参数 {param} 的值不正确</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="452" />
+            <location filename="../../plugin/processing/base.py" line="449" />
             <source>Feature ({fid}) of {layer} has an invalid geometry. Fix it (Fix geometries) or set Processing's invalid features filtering to skip or ignore invalid features.</source>
             <translation>{layer} 的要素（{fid}）几何无效。请修复（修复几何），或将 Processing 的无效要素过滤设置为跳过或忽略无效要素。</translation>
         </message>
