@@ -383,6 +383,9 @@ def test_plugin_unload_closes_the_dialog_and_cancels_its_tasks(project, qgis_ifa
     from cisc_impervious.plugin.layers.network_task import RUNNING as _RUNNING
     from cisc_impervious.plugin.plugin_main import CiscPlugin
 
+    # earlier tests' probes of hung servers may still hold the task manager's threads (a GDAL read
+    # ends within its timeouts, not at cancel): start from a free pool, so the two tasks below run
+    assert wait_for(lambda: QgsApplication.taskManager().countActiveTasks() == 0, QgsApplication.instance(), 120)
     server.state.stall_api = True
     server.state.stall_files = True
     dialog = _stream_dialog(qgis_iface, server)
