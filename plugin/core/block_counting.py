@@ -3,9 +3,9 @@
 A block's pixels carry codes (block_reading.py): a class 0..3 or a transition 0..15 when valid,
 16 or more when not. Two ways to count them:
 - a block wholly inside the zones present in it: whole-array counts (code_counts);
-- a block crossed by boundaries (count_block): each pixel's code becomes a one in a counter packed
-  into 64-bit words, looked up two pixels at a time, and one np.add.reduceat over the block's runs
-  counts every code of every run at once; no per-pixel zone raster is ever built.
+- pixels crossed by boundaries (count_runs): each pixel's code becomes a one in a counter packed
+  into 64-bit words, looked up two pixels at a time, and the words' prefix sums give every code's
+  count over every run with two lookups a run; no per-pixel zone raster is ever built.
 
 Zone ids here are the caller's local ids (the zones present in its strip, compacted). The work
 and the temporaries of a block are proportional to the zones and runs in it, never to the spread
@@ -50,11 +50,14 @@ def _pair_luts(code_count: int):
     return _PAIR_LUTS[code_count]
 
 
-class PackedBlock:
-    """A block's codes as packed counter words, looked up two pixels at a time.
+class PackedCodes:
+    """A window's codes as prefix sums of packed counter words, looked up two pixels at a time.
 
-    Looking pixels up in pairs (the codes seen as uint16) halves the costliest step; a run
-    that starts or ends in the middle of a pair gets that pixel's word added alone."""
+    Looking pixels up in pairs (the codes seen as uint16) halves the costliest step. The sum of
+    the words over any run is the difference of two prefix sums: exact in wrapping 64-bit
+    arithmetic whatever the carries before the run, as long as no counter of the run itself
+    overflows (runs are cut short enough). Runs may come in any order and overlap; a run that
+    starts or ends in the middle of a pair gets that pixel's word added alone."""
 
     def __init__(self, codes: np.ndarray, code_count: int):
         flat = codes.ravel()
@@ -63,55 +66,44 @@ class PackedBlock:
         self.codes = flat
         self.luts = PACKING[code_count][1]
         pairs = flat.view(np.uint16)
-        self.pair_words = [pair_lut[pairs] for pair_lut in _pair_luts(code_count)]
+        self.prefixes = []
+        for pair_lut in _pair_luts(code_count):
+            prefix = np.empty(pairs.size + 1, dtype=np.uint64)
+            prefix[0] = 0
+            np.cumsum(pair_lut[pairs], out=prefix[1:])
+            self.prefixes.append(prefix)
 
     def run_sums(self, flat_starts, flat_ends):
-        """For each packed word, the sum over each run [start, end) (runs sorted, disjoint)."""
-        first_pair = (flat_starts + 1) // 2
-        end_pair = flat_ends // 2
-        has_pairs = end_pair > first_pair
-        bounds = np.empty(2 * int(has_pairs.sum()), dtype=np.int64)
-        bounds[0::2] = first_pair[has_pairs]
-        bounds[1::2] = end_pair[has_pairs]
-        pair_count = self.pair_words[0].size
-        if bounds.size and bounds[-1] == pair_count:
-            bounds = bounds[:-1]  # reduceat's last segment runs to the end anyway
-        lead = flat_starts % 2 == 1  # the run starts on the second pixel of a pair
-        tail = flat_ends % 2 == 1  # the run ends on the first pixel of a pair
-        lead_codes = self.codes[flat_starts[lead]]
-        tail_codes = self.codes[flat_ends[tail] - 1]
+        """For each packed word, the sum over each run [start, end) of the flat window.
+
+        The prefix sum of pixels up to x is the pairs' up to x // 2, plus the pixel before x
+        when x is odd."""
+        odd_start = (flat_starts & 1).astype(np.uint64)
+        odd_end = (flat_ends & 1).astype(np.uint64)
+        before_start = self.codes[flat_starts - 1]  # read for even starts too, then weighed 0
+        before_end = self.codes[flat_ends - 1]
+        start_pair = flat_starts >> 1
+        end_pair = flat_ends >> 1
         sums = []
-        for lut, words in zip(self.luts, self.pair_words):
-            run_sum = np.zeros(flat_starts.size, dtype=np.uint64)
-            if bounds.size:
-                # even segments are the runs' pairs; odd ones the gaps between runs, ignored
-                run_sum[has_pairs] = np.add.reduceat(words, bounds)[0::2]
-            run_sum[lead] += lut[lead_codes]
-            run_sum[tail] += lut[tail_codes]
+        for lut, prefix in zip(self.luts, self.prefixes):
+            # wrapping uint64 arithmetic, exact for the run (see the class)
+            run_sum = prefix[end_pair] - prefix[start_pair]
+            run_sum += lut[before_end] * odd_end
+            run_sum -= lut[before_start] * odd_start
             sums.append(run_sum)
         return sums
 
 
-def count_block(codes, code_count, overlapping, zone_ids, rows, starts, ends, out):
-    """Add to out (zones x code_count) the counts per zone of a block crossed by zone boundaries.
-
-    Runs (zone id, row, start, end in block coordinates) come sorted by row and column;
-    overlapping: some runs overlap (overlapping zones), so zones are counted one by one."""
+def count_runs(codes, code_count, zone_ids, rows, starts, ends, out):
+    """Add to out (zones x code_count) the counts per zone over runs (zone id, row, start, end
+    in the coordinates of codes), in any order; runs of one zone never overlap."""
     width = codes.shape[1]
     bits, _ = PACKING[code_count]
     if bits < 16:
         _, zone_ids, rows, starts, ends = split_at_multiples(zone_ids, rows, starts, ends, (1 << bits) - 1)
-    packed = PackedBlock(codes, code_count)
+    packed = PackedCodes(codes, code_count)
     flat_starts = rows * width + starts
     flat_ends = rows * width + ends
-    if overlapping:
-        # runs of one zone never overlap: count zone by zone
-        for zone in np.unique(zone_ids):
-            mine = zone_ids == zone
-            out[zone] += _zone_counts(
-                packed, code_count, flat_starts[mine], flat_ends[mine], np.zeros(int(mine.sum()), np.int64), 1
-            )[0]
-        return
     first_zone = int(zone_ids.min())
     zone_span = int(zone_ids.max()) - first_zone + 1
     if zone_span <= DIRECT_SPAN + 4 * zone_ids.size:
@@ -125,16 +117,23 @@ def count_block(codes, code_count, overlapping, zone_ids, rows, starts, ends, ou
 
 
 def _zone_counts(packed, code_count, flat_starts, flat_ends, local, zone_count):
-    """Per-zone code counts over disjoint, sorted runs [start, end) of the block."""
+    """Per-zone code counts over the runs [start, end) of the flat window; local: each run's
+    zone, 0..zone_count-1."""
     bits, _ = PACKING[code_count]
-    field_mask = np.uint64((1 << bits) - 1)
     per_word = 64 // bits
+    # the counters of a word, one column each (a word holds them from its low bits up)
+    fields = [
+        run_sum.astype("<u8", copy=False).view(f"<u{bits // 8}").reshape(-1, per_word)[:, : min(per_word, code_count - index * per_word)]
+        for index, run_sum in enumerate(packed.run_sums(flat_starts, flat_ends))
+    ]
+    fields = fields[0] if len(fields) == 1 else np.concatenate(fields, axis=1)
     counts = np.zeros((zone_count, code_count), dtype=np.int64)
-    for word_index, run_sums in enumerate(packed.run_sums(flat_starts, flat_ends)):
-        first = word_index * per_word
-        for code in range(first, min(first + per_word, code_count)):
-            field = (run_sums >> np.uint64(bits * (code - first))) & field_mask
-            counts[:, code] = np.bincount(local, weights=field, minlength=zone_count)
+    if local.size > 1 and np.any(local[1:] < local[:-1]):
+        order = np.argsort(local, kind="stable")
+        local, fields = local[order], fields[order]
+    # runs of one zone in a row: one sum per zone
+    firsts = np.flatnonzero(np.diff(local, prepend=-1))
+    counts[local[firsts]] = np.add.reduceat(fields, firsts, axis=0, dtype=np.int64)
     return counts
 
 
@@ -164,15 +163,6 @@ def histogram(codes: np.ndarray, code_count: int) -> np.ndarray:
     else:
         first, second = pairs.sum(axis=1), pairs.sum(axis=0)
     return (first + second)[:code_count]
-
-
-def zones_covering(zone_ids, rows, starts, ends, height, width):
-    """The zones present in a block if each covers all of it, else None."""
-    if not np.all((starts == 0) & (ends == width)):
-        return None
-    # runs of one zone never overlap, so a zone covers the block when it has a full run in every row
-    present, per_zone = np.unique(zone_ids, return_counts=True)
-    return present if np.all(per_zone == height) else None
 
 
 def split_at_multiples(zone_ids, rows, starts, ends, unit):

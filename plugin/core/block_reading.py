@@ -5,8 +5,9 @@ the one validity rule of plugin/core/validity.py. Then a class code is valid whe
 the transition code 4 * from + to is 0..15 when both years are valid and 16 or more otherwise:
 no clamping pass is needed.
 
-Readers are not thread-safe: each thread has its own ReaderSet, reopened every BLOCKS_PER_READER
-blocks so that GDAL's block cache stays bounded (blocks x files x threads) whatever the raster.
+Readers are not thread-safe: each thread has its own ReaderSet, open for the whole run; a reader
+drops the blocks it decoded after each window (raster_io.py), so GDAL's block cache stays bounded
+(one window x files x threads) whatever the raster.
 """
 
 import threading
@@ -24,9 +25,6 @@ from .validity import mask_invalid, mask_nodata_tag, nodata_tag, other_value_err
 INVALID = 16
 RASTER_FILL = 255  # read beyond a raster's edge: not a class, so invalid
 MASK_FILL = 0  # beyond a mask's edge: invalid
-# Readers are reopened after this many blocks: closing a dataset drops the blocks GDAL cached
-# for it, so the cache stays bounded (blocks x files x threads) whatever the raster's size.
-BLOCKS_PER_READER = 32
 
 
 @dataclass
@@ -78,12 +76,14 @@ class CodeReader:
             invalid = None
             if mask_reader is not None:
                 mask = mask_reader.read_window(*window, fill=MASK_FILL)
+                mask_reader.drop_cache()  # windows follow the tiles: none is read twice
                 invalid = mask_invalid(mask, year.mask_nodata)
                 if invalid.all():
                     return None, False
                 if not invalid.any():
                     invalid = None
             raw = raster_reader.read_window(*window, fill=RASTER_FILL)
+            raster_reader.drop_cache()
             if raw.dtype == np.uint8 and raw.max() <= 3:
                 codes = raw  # the usual case: nothing but class values, no lookup needed
             elif raw.dtype != np.uint8 and raw.min() >= 0 and raw.max() <= 3:
@@ -127,12 +127,11 @@ def _as_uint8(values):
 
 
 class ReaderSet:
-    """The readers one thread uses, reopened every BLOCKS_PER_READER blocks."""
+    """The readers one thread uses, opened at its first window and closed when the run ends."""
 
     def __init__(self, open_readers):
         self._open_readers = open_readers
         self._readers = None
-        self._blocks = 0
         self._state_lock = threading.Lock()
         self._busy = False
         self._retired = False
@@ -157,19 +156,16 @@ class ReaderSet:
                 return
         self.close()
 
-    def next_window(self, blocks: int):
+    def readers(self):
         if self._retired:
             raise CiscCancelled()
-        if self._readers is None or self._blocks >= BLOCKS_PER_READER:
-            self.close()
+        if self._readers is None:
             self._readers = self._open_readers()
-        self._blocks += blocks
         return self._readers
 
     def close(self):
         _close_readers(self._readers)
         self._readers = None
-        self._blocks = 0
 
 
 def _close_readers(readers):

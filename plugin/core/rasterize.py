@@ -33,35 +33,6 @@ from .zone_rings import (  # noqa: F401 (the readers of rings are imported from 
 RUN_DTYPE = np.int32
 
 
-@dataclass
-class Spans:
-    """Runs of pixel centres of one zone: row, first column, end column (exclusive).
-
-    Sorted by row then column; within a row the runs neither overlap nor touch.
-    """
-
-    rows: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-
-    @property
-    def pixel_count(self) -> int:
-        return int((self.ends - self.starts).sum())
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def row_slice(self, row_start: int, row_stop: int) -> "Spans":
-        lo = np.searchsorted(self.rows, row_start, side="left")
-        hi = np.searchsorted(self.rows, row_stop, side="left")
-        return Spans(self.rows[lo:hi], self.starts[lo:hi], self.ends[lo:hi])
-
-
-def empty_spans() -> Spans:
-    empty = np.empty(0, dtype=SPAN_DTYPE)
-    return Spans(empty, empty.copy(), empty.copy())
-
-
 def _inverse_geotransform(geotransform):
     """GDAL's inverse of a north-up geotransform (GDALInvGeoTransform's no-rotation case)."""
     origin_x, pixel_w, _, origin_y, _, pixel_h = geotransform
@@ -72,7 +43,7 @@ def _inverse_geotransform(geotransform):
 class ZoneRuns:
     """Runs of pixel centres of many zones, sorted by row: zone index, row, first column,
     end column (exclusive), each an int32 array (RUN_DTYPE). Within a zone and row the runs
-    neither overlap nor touch."""
+    never overlap (they may touch)."""
 
     zones: np.ndarray
     rows: np.ndarray
@@ -250,6 +221,10 @@ def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):
     if not keep.any():
         return None
     zone_ids = part_zone[parts[keep]]
+    if part_zone.size < 2 or np.all(part_zone[1:] != part_zone[:-1]):
+        # one part per zone: the even-odd pairs of a part never overlap, and they come sorted
+        # by part (= zone), row and column already
+        return zone_ids, rows[keep], starts[keep], ends[keep]
     return _union_per_zone(zone_ids, rows[keep], starts[keep], ends[keep])
 
 
@@ -290,8 +265,9 @@ def _sort_key(major, rows, columns):
 
 
 def _union_per_zone(zone_ids, rows, starts, ends):
-    """Runs united per zone and row (parts of a multipolygon may overlap or touch),
-    sorted by zone, row and column."""
+    """Runs united per zone and row where they overlap (parts of a multipolygon may), sorted by
+    zone, row and column; touching runs stay apart, so a zone of one part gets the runs it would
+    get alone, whatever the batch."""
     order = np.argsort(_sort_key(zone_ids, rows, starts), kind="stable")
     zone_ids, rows, starts, ends = zone_ids[order], rows[order], starts[order], ends[order]
     group = np.ones(rows.size, dtype=bool)  # first run of a (zone, row)
@@ -303,16 +279,7 @@ def _union_per_zone(zone_ids, rows, starts, ends):
     previous_end = np.empty_like(running_end)
     previous_end[0] = 0
     previous_end[1:] = running_end[:-1]
-    begins = group | (starts > previous_end)
+    begins = group | (starts >= previous_end)  # touching runs stay apart, as a single part leaves them
     first = np.flatnonzero(begins)
     last = np.append(first[1:], rows.size) - 1
     return zone_ids[first], rows[first], starts[first], running_end[last]
-
-
-def geometry_spans(geometry, geotransform) -> Spans:
-    """Runs of one polygon or multipolygon (OGR geometry or WKB) on the grid of geotransform."""
-    runs = zone_runs([geometry], geotransform)
-    rows, starts, ends = (column.astype(SPAN_DTYPE) for column in (runs.rows, runs.starts, runs.ends))
-    order = np.argsort(_sort_key(np.zeros_like(rows), rows, starts), kind="stable") \
-        if len(runs) else np.empty(0, dtype=SPAN_DTYPE)
-    return Spans(rows[order], starts[order], ends[order])

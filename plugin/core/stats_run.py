@@ -20,17 +20,17 @@ from typing import List
 
 import numpy as np
 
-from .block_counting import code_counts, count_block, split_at_multiples, zones_covering
+from .block_counting import code_counts, count_runs
 from .block_reading import CodeReader, ReaderSet, Year
 from .errors import CiscCancelled
 from .messages import CoreMessage
 from .raster_io import GridInfo, aligned_offset, is_network_path
 from .run_bands import zone_run_bands
+from .strip_plan import plan_strip
 from .validity import OTHER_VALUE_MODES
 
 DEFAULT_BLOCK_SIZE = 512
 MAX_BLOCK_SIZE = 4096
-BLOCKS_PER_WINDOW = 8
 # On cancel (or an error) the run waits this long for the strips being read, then returns: a
 # read blocked on a hung server (streaming) cannot be interrupted; its thread finishes it (the
 # streaming timeouts bound it) and closes its own readers.
@@ -196,61 +196,51 @@ class StatisticsRun:
         pieces = self._strip_pieces(row_start, row_stop)
         if pieces is None:
             return None
-        zone_ids, rows, starts, ends = pieces
-        # the zones present, compacted: strip_counts is sized to them, never to the zone count
-        present, zone_ids = np.unique(zone_ids, return_inverse=True)
         size = self.block_size
-        block_col, zone_ids, rows, starts, ends = split_at_multiples(zone_ids, rows, starts, ends, size)
-        # sorted by block, row and column: runs of a block come in reading order
         col0, _, col1, _ = self.region
-        # one int64 key: argsort is far cheaper than a lexsort of the three columns
-        order = np.argsort((block_col * (row_stop - row_start) + (rows - row_start)) * (col1 + 1) + starts,
-                           kind="stable")
-        block_col, zone_ids, rows, starts, ends = (
-            block_col[order], zone_ids[order], rows[order], starts[order], ends[order]
-        )
-        # runs of one zone never overlap, so an overlap means overlapping zones
-        overlap = (block_col[1:] == block_col[:-1]) & (rows[1:] == rows[:-1]) & (starts[1:] < ends[:-1])
-        overlapping_blocks = set(block_col[1:][overlap].tolist())
-        boundaries = np.flatnonzero(np.diff(block_col)) + 1
-        # the runs of a block are contiguous: one slice per block, (its block column, slice)
-        bounds = [0, *boundaries.tolist(), block_col.size]
-        groups = [(int(block_col[lo]), slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
-        strip_counts = np.zeros((present.size, self.code_count), dtype=np.int64)
+        plan = plan_strip(*pieces, row_start, row_stop - row_start, size, col0, col1)
+        del pieces
+        # sized to the zones present, never to the zone count
+        strip_counts = np.zeros((plan.present.size, self.code_count), dtype=np.int64)
         reader_set = self._thread_readers()
-        for window_groups in _read_windows(groups):
+        for window in plan:
             if self.cancel_event.is_set():
                 return None
-            first_block = window_groups[0][0]
-            last_block = window_groups[-1][0]
-            window_col0 = max(first_block * size, col0)
-            window_col1 = min((last_block + 1) * size, col1)
-            window = (window_col0, row_start, window_col1 - window_col0, row_stop - row_start)
-            codes, clean = self.reader.read_codes(reader_set.next_window(len(window_groups)), window)
-            if codes is None:
-                continue  # no valid pixel in these blocks
-            blocks = []
-            for index, group in window_groups:
-                block_col0 = max(index * size, col0) - window_col0
-                block_col1 = min((index + 1) * size, col1) - window_col0
-                runs = (zone_ids[group], rows[group] - row_start, starts[group] - window_col0 - block_col0,
-                        ends[group] - window_col0 - block_col0)
-                covering = zones_covering(*runs, codes.shape[0], block_col1 - block_col0)
-                blocks.append((index, block_col0, block_col1, runs, covering))
-            first_covering = blocks[0][4]
-            if first_covering is not None and all(
-                block[4] is not None and np.array_equal(block[4], first_covering) for block in blocks
-            ):
-                # the same zones cover every block of the window: count the window at once
-                strip_counts[first_covering] += code_counts(codes, self.code_count, clean)
-                continue
-            for index, block_col0, block_col1, runs, covering in blocks:
-                view = codes[:, block_col0:block_col1]
-                if covering is not None:
-                    strip_counts[covering] += code_counts(view, self.code_count, clean)
-                else:
-                    count_block(view, self.code_count, index in overlapping_blocks, *runs, strip_counts)
-        return present, strip_counts
+            window_col0 = max(window.first_block * size, col0)
+            window_col1 = min((window.first_block + window.block_count) * size, col1)
+            codes, clean = self.reader.read_codes(
+                reader_set.readers(), (window_col0, row_start, window_col1 - window_col0, row_stop - row_start)
+            )
+            if codes is not None:  # else no valid pixel in the window
+                self._count_window(codes, clean, window, window_col0, plan, strip_counts)
+        return plan.present, strip_counts
+
+    def _count_window(self, codes, clean, window, window_col0, plan, strip_counts):
+        """Add a window's counts: whole-array counts for the blocks one zone covers, one pass
+        over the pixels of the others (from the first to the last of them)."""
+        size = self.block_size
+        covering = window.covering_zone
+        if covering[0] >= 0 and np.all(covering == covering[0]):
+            strip_counts[covering[0]] += code_counts(codes, self.code_count, clean)
+            return
+        # block b of the window spans window columns edges[b] to edges[b + 1]
+        edges = np.clip(np.arange(window.block_count + 1) * size + window.first_block * size - window_col0,
+                        0, codes.shape[1]).tolist()
+        crossed = np.flatnonzero(covering < 0)
+        for block in np.flatnonzero(covering >= 0).tolist():
+            strip_counts[covering[block]] += code_counts(codes[:, edges[block] : edges[block + 1]],
+                                                         self.code_count, clean)
+        runs = window.runs
+        zone_ids, rows, starts, ends = plan.zone_ids[runs], plan.rows[runs], plan.starts[runs], plan.ends[runs]
+        if crossed.size < window.block_count:
+            keep = covering[starts // size - window.first_block] < 0  # runs are cut at block edges
+            zone_ids, rows, starts, ends = zone_ids[keep], rows[keep], starts[keep], ends[keep]
+        # the pixels from the first to the last crossed block, in the runs' coordinates
+        first = edges[crossed[0]]
+        last = edges[crossed[-1] + 1]
+        offset = window_col0 + first
+        count_runs(codes[:, first:last], self.code_count, zone_ids, rows, starts - offset, ends - offset,
+                   strip_counts)
 
     def _thread_readers(self) -> ReaderSet:
         reader_set = getattr(self._local, "readers", None)
@@ -296,18 +286,3 @@ def natural_block_size(info: GridInfo) -> int:
     while size > MAX_BLOCK_SIZE:
         size //= 2
     return size
-
-
-def _read_windows(groups):
-    """Group the blocks to count into read windows: runs of adjacent blocks, at most
-    BLOCKS_PER_WINDOW long. One read and one decoding pass per window instead of per block
-    saves per-call overhead; counting still goes block by block."""
-    window = []
-    for group in groups:
-        index = group[0]
-        if window and (index != window[-1][0] + 1 or len(window) == BLOCKS_PER_WINDOW):
-            yield window
-            window = []
-        window.append(group)
-    if window:
-        yield window

@@ -1,0 +1,115 @@
+"""A strip's runs planned for counting: read windows, runs in reading order, covered blocks.
+
+A strip is one block high. Its runs are cut at block edges; the blocks they touch are grouped
+into read windows (adjacent blocks, at most BLOCKS_PER_WINDOW of them: one read and one decoding
+pass per window instead of per block saves per-call overhead). The runs are grouped by window, so
+a window's runs are one slice, counted in one pass over its pixels whatever the number of blocks
+and zones in it (block_counting.count_runs takes runs in any order). A block that one zone covers
+whole (the inside of large zones) is marked: it is counted with whole-array counts instead.
+
+Everything is computed for all the strip's runs at once with numpy: no Python per block or run.
+"""
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from .block_counting import split_at_multiples
+
+BLOCKS_PER_WINDOW = 8
+# zone ids spread at most this much wider than their count are compacted with a table,
+# not a sort (np.unique)
+DIRECT_SPREAD = 4
+
+
+@dataclass
+class Window:
+    first_block: int
+    block_count: int
+    runs: slice  # of the plan's runs
+    covering_zone: np.ndarray  # per block of the window: the zone covering it whole, or -1
+
+
+@dataclass
+class StripPlan:
+    present: np.ndarray  # the ids of the zones in the strip; the runs carry indices into it
+    zone_ids: np.ndarray
+    rows: np.ndarray  # from the strip's first row
+    starts: np.ndarray
+    ends: np.ndarray
+    windows: list
+
+    def __iter__(self) -> Iterator[Window]:
+        return iter(self.windows)
+
+
+def compact_ids(zone_ids: np.ndarray):
+    """(the distinct ids, each id's index among them); a table when the ids are dense enough."""
+    low, high = int(zone_ids.min()), int(zone_ids.max())
+    spread = high - low + 1
+    if spread > DIRECT_SPREAD * zone_ids.size + 1024:
+        return np.unique(zone_ids, return_inverse=True)
+    seen = np.zeros(spread, dtype=bool)
+    seen[zone_ids - low] = True
+    index = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + low, index[zone_ids - low]
+
+
+def plan_strip(zone_ids, rows, starts, ends, row_start, height, size, col0, col1) -> StripPlan:
+    """Plan the runs (zone ids, rows, starts, ends in raster pixels, inside columns col0..col1
+    and rows row_start..row_start + height) of one strip of blocks of `size` columns."""
+    present, zone_ids = compact_ids(zone_ids)
+    block, zone_ids, rows, starts, ends = split_at_multiples(zone_ids, rows - row_start, starts, ends, size)
+    first_block = int(block.min())
+    runs_per_block = np.bincount(block - first_block)
+    blocks = np.flatnonzero(runs_per_block)  # the blocks touched, from first_block
+    block_index = np.cumsum(runs_per_block > 0)[block - first_block] - 1
+    runs_per_block = runs_per_block[blocks]
+    blocks += first_block
+    # windows: runs of adjacent blocks, cut every BLOCKS_PER_WINDOW blocks
+    new_group = np.ones(blocks.size, dtype=bool)
+    new_group[1:] = np.diff(blocks) != 1
+    group_first = np.flatnonzero(new_group)
+    position = np.arange(blocks.size) - np.repeat(group_first, np.diff(np.append(group_first, blocks.size)))
+    block_window = np.cumsum(position % BLOCKS_PER_WINDOW == 0) - 1
+    covering = _covering_zones(zone_ids, starts, ends, block_index, blocks, runs_per_block, height, size,
+                               col0, col1)
+    # the runs grouped by window (their order within a window does not matter): a stable sort
+    # of small integers is a radix sort
+    window = block_window[block_index]
+    order = np.argsort(window.astype(np.uint16) if window[-1] < 65536 else window, kind="stable") \
+        if window.size > 1 and np.any(window[1:] < window[:-1]) else None
+    if order is not None:
+        zone_ids, rows, starts, ends, window = (zone_ids[order], rows[order], starts[order], ends[order],
+                                                window[order])
+        del order
+    bounds = np.searchsorted(window, np.arange(block_window[-1] + 2)).tolist()
+    last_blocks = np.flatnonzero(np.diff(np.append(block_window, -1)) != 0)
+    first_blocks = np.append(0, last_blocks[:-1] + 1)
+    windows = [
+        Window(int(blocks[first]), int(last - first + 1), slice(lo, hi), covering[first : last + 1])
+        for first, last, lo, hi in zip(first_blocks.tolist(), last_blocks.tolist(), bounds[:-1], bounds[1:])
+    ]
+    return StripPlan(present, zone_ids, rows, starts, ends, windows)
+
+
+def _covering_zones(zone_ids, starts, ends, block_index, blocks, runs_per_block, height, size, col0, col1):
+    """Per block, the zone that covers it whole (a run from its first to its last column in each
+    of its rows), or -1. Runs of one zone never overlap, so `height` full runs of one zone in a
+    block are one per row."""
+    count = blocks.size
+    block_col0 = np.maximum(blocks * size, col0)[block_index]
+    block_col1 = np.minimum((blocks + 1) * size, col1)[block_index]
+    full = (starts == block_col0) & (ends == block_col1)
+    full_per_block = np.bincount(block_index, weights=full, minlength=count)
+    candidate = (runs_per_block == height) & (full_per_block == height)
+    covering = np.full(count, -1, dtype=np.int64)
+    if not candidate.any():
+        return covering
+    in_candidate = candidate[block_index]
+    covering[block_index[in_candidate]] = zone_ids[in_candidate]  # one of each block's zones
+    other_zone = zone_ids[in_candidate] != covering[block_index[in_candidate]]
+    mixed = np.bincount(block_index[in_candidate], weights=other_zone, minlength=count) > 0
+    covering[~candidate | mixed] = -1
+    return covering

@@ -1,0 +1,148 @@
+"""Counting runs of a window and planning a strip's windows, against brute force.
+
+block_counting.count_runs sums packed counters through prefix sums: runs may come in any order
+and zones may overlap; strip_plan.plan_strip groups a strip's runs by read window and marks the
+blocks one zone covers whole. Both are checked pixel by pixel on random cases, including odd
+widths, runs of one pixel at odd and even positions, runs longer than a transition counter holds,
+and zone ids spread far apart (the sorted path)."""
+
+import numpy as np
+import pytest
+
+from cisc_impervious.plugin.core import block_counting, strip_plan
+from cisc_impervious.plugin.core.block_reading import INVALID
+
+
+def _random_runs(rng, height, width, zone_ids, max_runs_per_zone):
+    """Runs (zone, row, start, end) in shuffled order; a zone's runs never overlap, different
+    zones' runs may."""
+    runs = []
+    for zone in zone_ids:
+        for row in rng.choice(height, size=min(height, rng.integers(1, max_runs_per_zone + 1)), replace=False):
+            pairs = min(int(rng.integers(1, 4)), (width + 1) // 2)
+            cuts = np.sort(rng.choice(np.arange(width + 1), size=2 * pairs, replace=False))
+            runs.extend((zone, row, start, end) for start, end in zip(cuts[0::2], cuts[1::2]))
+    runs = np.array(runs, dtype=np.int64)
+    runs = runs[rng.permutation(len(runs))]
+    return tuple(runs[:, column].copy() for column in range(4))
+
+
+def _brute_force(codes, code_count, zone_ids, rows, starts, ends, zone_total):
+    out = np.zeros((zone_total, code_count), dtype=np.int64)
+    for zone, row, start, end in zip(zone_ids, rows, starts, ends):
+        values = codes[row, start:end]
+        out[zone] += np.bincount(values[values < code_count], minlength=code_count)[:code_count]
+    return out
+
+
+@pytest.mark.parametrize("code_count", [4, 16])
+@pytest.mark.parametrize("width", [1, 2, 37, 512, 1301])
+@pytest.mark.parametrize("spread", [1, 1_000_003])
+def test_count_runs_equals_brute_force(code_count, width, spread):
+    rng = np.random.default_rng(width * 31 + code_count + spread % 97)
+    height = 9
+    codes = rng.integers(0, code_count, size=(height, width)).astype(np.uint8)
+    codes[rng.random(codes.shape) < 0.2] = INVALID + 3  # invalid pixels add nothing
+    zones = np.arange(12) * spread
+    zone_ids, rows, starts, ends = _random_runs(rng, height, width, zones, 5)
+    out = np.zeros((zones.max() + 1, code_count), dtype=np.int64)
+    block_counting.count_runs(codes, code_count, zone_ids, rows, starts, ends, out)
+    expected = _brute_force(codes, code_count, zone_ids, rows, starts, ends, zones.max() + 1)
+    np.testing.assert_array_equal(out[zones], expected[zones])
+    assert out.sum() == expected.sum() > 0
+
+
+def test_count_runs_long_runs_of_one_code():
+    """Runs of 4096 pixels of one code: transition counters (8 bits) are cut short enough, class
+    counters (16 bits) hold them; every code and both pixel parities at the ends."""
+    for code_count in (4, 16):
+        for code in range(code_count):
+            codes = np.full((3, 4097), code, dtype=np.uint8)
+            zone_ids = np.array([0, 1, 2, 0])
+            rows = np.array([0, 1, 2, 2])
+            starts = np.array([0, 1, 0, 4096])
+            ends = np.array([4096, 4097, 4095, 4097])
+            out = np.zeros((3, code_count), dtype=np.int64)
+            block_counting.count_runs(codes, code_count, zone_ids, rows, starts, ends, out)
+            assert out[:, code].tolist() == [4097, 4096, 4095]
+            assert out.sum() == 3 * 4096
+
+
+def _plan_case(rng, size, strip_height, col0, col1, zone_total):
+    """Runs on one strip: large zones covering whole blocks, small ones crossing others, gaps."""
+    runs = []
+    blocks = (col1 + size - 1) // size
+    for block in range(col0 // size, blocks):
+        kind = rng.integers(0, 5)
+        b0, b1 = max(block * size, col0), min((block + 1) * size, col1)
+        if kind == 0:
+            continue  # no zone here
+        if kind == 1:  # one zone covers it whole
+            zone = rng.integers(0, 3)
+            runs.extend((zone, row, b0, b1) for row in range(strip_height))
+        elif kind == 2:  # whole in all rows but one
+            zone = rng.integers(0, 3)
+            runs.extend((zone, row, b0, b1) for row in range(1, strip_height))
+        elif kind == 3:  # whole rows, but of two zones
+            runs.extend((row % 2, row, b0, b1) for row in range(strip_height))
+        else:
+            for zone in rng.choice(zone_total, size=3, replace=False):
+                for row in range(strip_height):
+                    start = rng.integers(b0, b1)
+                    runs.append((zone, row, start, rng.integers(start + 1, b1 + 1)))
+    runs = np.array(runs, dtype=np.int64)
+    return tuple(runs[:, column].copy() for column in range(4))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plan_strip_windows_and_covered_blocks(seed):
+    rng = np.random.default_rng(seed)
+    size, height, row_start = 16, 5, 80
+    col0, col1 = 7, 16 * 40 - 3
+    zone_ids, rows, starts, ends = _plan_case(rng, size, height, col0, col1, 50)
+    zone_ids = zone_ids * 1000 + 17  # spread ids: the plan compacts them
+    plan = strip_plan.plan_strip(zone_ids, rows + row_start, starts, ends, row_start, height, size, col0, col1)
+    covered_by = {}
+    seen = 0
+    previous_last = -2
+    for window in plan:
+        assert 1 <= window.block_count <= strip_plan.BLOCKS_PER_WINDOW
+        assert window.first_block > previous_last  # windows come in order, never overlap
+        previous_last = window.first_block + window.block_count - 1
+        runs = window.runs
+        block_of_run = plan.starts[runs] // size
+        assert np.all(block_of_run == (plan.ends[runs] - 1) // size)  # cut at block edges
+        assert set(block_of_run.tolist()) == set(range(window.first_block, previous_last + 1))
+        for offset, zone in enumerate(window.covering_zone.tolist()):
+            covered_by[window.first_block + offset] = zone if zone < 0 else int(plan.present[zone])
+        seen += runs.stop - runs.start
+    assert seen == plan.zone_ids.size
+    # the pixels of the runs are the pixels given, zone by zone
+    for zone in np.unique(zone_ids):
+        given = np.zeros((height, col1), dtype=np.int64)
+        for row, start, end in zip(rows[zone_ids == zone], starts[zone_ids == zone], ends[zone_ids == zone]):
+            given[row, start:end] += 1
+        planned = np.zeros_like(given)
+        mine = plan.present[plan.zone_ids] == zone
+        for row, start, end in zip(plan.rows[mine], plan.starts[mine], plan.ends[mine]):
+            planned[row, start:end] += 1
+        np.testing.assert_array_equal(planned, given)
+    # covered: exactly the blocks one zone fills in every row with no other zone's runs
+    for block, zone in covered_by.items():
+        b0, b1 = max(block * size, col0), min((block + 1) * size, col1)
+        inside = (starts < b1) & (ends > b0)
+        whole = inside & (starts <= b0) & (ends >= b1)
+        zones_inside = set(zone_ids[inside].tolist())
+        expected = (int(zone_ids[inside][0]) if len(zones_inside) == 1 and whole.sum() == height
+                    and inside.sum() == height else -1)
+        assert zone == expected, block
+    assert any(zone >= 0 for zone in covered_by.values()) and any(zone < 0 for zone in covered_by.values())
+
+
+def test_compact_ids_both_paths():
+    dense = np.array([5, 9, 5, 7, 9, 9])
+    present, index = strip_plan.compact_ids(dense)
+    assert present.tolist() == [5, 7, 9] and index.tolist() == [0, 2, 0, 1, 2, 2]
+    spread = np.array([10**9, 3, 10**9, 3])
+    present, index = strip_plan.compact_ids(spread)
+    assert present.tolist() == [3, 10**9] and index.tolist() == [1, 0, 1, 0]
