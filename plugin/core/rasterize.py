@@ -101,11 +101,14 @@ def zone_batches(zones: Sequence, geotransform, threads: int = 1):
 
 def _batch_firsts(zones) -> list:
     """The first zone of each batch (see ZONES_PER_BATCH and BATCH_BYTES)."""
-    sizes = np.fromiter(
-        (len(zone) if isinstance(zone, (bytes, bytearray, memoryview)) else
-         (zone.WkbSize() if hasattr(zone, "WkbSize") else 0) for zone in zones),
-        dtype=np.int64, count=len(zones),
-    )
+    if all(type(zone) is bytes for zone in zones):  # the usual case, a C loop for the sizes
+        sizes = np.fromiter(map(len, zones), dtype=np.int64, count=len(zones))
+    else:
+        sizes = np.fromiter(
+            (len(zone) if isinstance(zone, (bytes, bytearray, memoryview)) else
+             (zone.WkbSize() if hasattr(zone, "WkbSize") else 0) for zone in zones),
+            dtype=np.int64, count=len(zones),
+        )
     by_bytes = (np.cumsum(sizes) - sizes) // BATCH_BYTES
     group_firsts = [0, *(np.flatnonzero(by_bytes[1:] != by_bytes[:-1]) + 1).tolist()]
     firsts = []
