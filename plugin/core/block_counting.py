@@ -70,7 +70,10 @@ class PackedCodes:
         for pair_lut in _pair_luts(code_count):
             prefix = np.empty(pairs.size + 1, dtype=np.uint64)
             prefix[0] = 0
-            np.cumsum(pair_lut[pairs], out=prefix[1:])
+            # looked up and summed in place: no temporary, and take (a uint16 index never wraps
+            # a table of 65536) is faster than fancy indexing
+            np.take(pair_lut, pairs, out=prefix[1:], mode="wrap")
+            np.cumsum(prefix[1:], out=prefix[1:])
             self.prefixes.append(prefix)
 
     def run_sums(self, flat_starts, flat_ends):

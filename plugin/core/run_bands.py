@@ -2,8 +2,8 @@
 
 A band is block_size rows, aligned like the engine's strips, and holds the pieces of runs that
 fall in its rows as the batches of zones produced them (rasterize.zone_batches). No global sort
-is needed (a strip sorts its own runs by block, row and column), so the runs of a million zones
-live in memory once, at 16 bytes a run, and a band's memory is released once its strip is done.
+is needed (a strip groups its own runs by read window), so the runs of a million zones
+live in memory once, at 12 bytes a run, and a band's memory is released once its strip is done.
 Each zone's count of pixel centres (inside the rasters or not) is summed batch by batch.
 """
 
@@ -34,9 +34,27 @@ class BandedRuns:
             pieces = self.bands.pop(band, None)
         if not pieces:
             return None
-        if len(pieces) == 1:
-            return tuple(column.astype(np.int64) for column in pieces[0])
-        return tuple(np.concatenate(column).astype(np.int64) for column in zip(*pieces))
+        first_row = band * self.band_rows
+        columns = [np.concatenate(column) if len(pieces) > 1 else column[0]
+                   for column in zip(*((_zone_ids(piece), piece[2], piece[3], piece[4]) for piece in pieces))]
+        zone_ids, rows, starts, ends = (column.astype(np.int64) for column in columns)
+        rows += first_row
+        return zone_ids, rows, starts, ends
+
+
+def _zone_ids(piece):
+    first_zone, offsets = piece[0], piece[1]
+    return offsets.astype(np.int64) + first_zone
+
+
+def _piece(first_zone, runs, lo, hi, first_row):
+    """Runs lo..hi of a batch (sorted by band) stored narrow: zone ids from the batch's first zone
+    and rows from the band's first row as uint16 (a batch holds at most ZONES_PER_BATCH zones, a
+    band at most 4096 rows), starts and ends as int32: 12 bytes a run instead of 16."""
+    zone_ids, rows, starts, ends = (column[lo:hi] for column in runs)
+    offsets = zone_ids - first_zone
+    narrow = np.uint16 if offsets.size == 0 or int(offsets.max()) <= 0xFFFF else np.int32
+    return (first_zone, offsets.astype(narrow), (rows - first_row).astype(np.uint16), starts.copy(), ends.copy())
 
 
 def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int = 1) -> BandedRuns:
@@ -56,13 +74,13 @@ def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int =
         ).astype(np.int64)
         band = rows // band_rows
         low, high = int(band.min()), int(band.max())
-        if low == high:
-            bands.setdefault(low, []).append(runs)
-            continue
-        order = np.argsort(band, kind="stable")
-        band = band[order]
-        runs = tuple(column[order] for column in runs)
+        if low != high:
+            order = np.argsort(band, kind="stable")
+            band = band[order]
+            runs = tuple(column[order] for column in runs)
+            del order
         edges = np.flatnonzero(band[1:] != band[:-1]) + 1
-        for lo, hi in zip(np.concatenate([[0], edges]).tolist(), np.concatenate([edges, [band.size]]).tolist()):
-            bands.setdefault(int(band[lo]), []).append(tuple(column[lo:hi] for column in runs))
+        for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), band.size]):
+            number = int(band[lo])
+            bands.setdefault(number, []).append(_piece(first, runs, lo, hi, number * band_rows))
     return BandedRuns(int(band_rows), pixel_counts, np.array(sorted(unmeasurable), dtype=SPAN_DTYPE), bands)

@@ -59,6 +59,7 @@ class StatisticsRun:
         self._local = threading.local()
         self._reader_sets = []
         self.runs = zone_run_bands(zones, self.target.geotransform, self.block_size, self.threads)
+        release_free_memory()  # the scanline's temporaries, freed in its threads' heaps
         self.zone_count = len(self.runs.pixel_counts)
         self.unmeasurable = self.runs.unmeasurable
 

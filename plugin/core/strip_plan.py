@@ -17,7 +17,8 @@ import numpy as np
 
 from .block_counting import split_at_multiples
 
-BLOCKS_PER_WINDOW = 8
+# 4 blocks of 512 x 512 (1 Mpx): measured faster than 2 or 8, and its temporaries stay in cache
+BLOCKS_PER_WINDOW = 4
 # zone ids spread at most this much wider than their count are compacted with a table,
 # not a sort (np.unique)
 DIRECT_SPREAD = 4
