@@ -346,3 +346,124 @@ def test_all_algorithms_listed_with_help(provider):
             text = alg.shortHelpString()
             assert "centre" in text and "valid_mask" in text and "auxiliary" in text and "doi.org" in text
         assert alg.group()
+
+
+def _grid_zone_file(path, sample, side=50, cell_px=10, no_geometry=(1000, 1501)):
+    """side x side square zones (plain Polygons, cell_px pixels a side) in the raster's CRS, with a
+    feature without geometry inserted at each position of no_geometry; fields name, code, note
+    (NULL for odd codes). Returns the names in file order."""
+    xmin, _ymin, _xmax, ymax = sample.bounds("cisc_2020")
+    cell = 30.0 * cell_px
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(sample.crs_wkt)
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = dataset.CreateLayer("zones", srs, ogr.wkbPolygon)
+    for name, kind in (("name", ogr.OFTString), ("code", ogr.OFTInteger), ("note", ogr.OFTString)):
+        layer.CreateField(ogr.FieldDefn(name, kind))
+    names, code = [], 0
+    layer.StartTransaction()
+    for index in range(side * side):
+        while len(names) in no_geometry:
+            feature = ogr.Feature(layer.GetLayerDefn())
+            names.append(f"nothing_{len(names)}")
+            feature.SetField("name", names[-1])
+            layer.CreateFeature(feature)
+        row, col = divmod(index, side)
+        x0, y0 = xmin + 40.0 + col * cell, ymax - 40.0 - row * cell  # edges between pixel centres
+        ring = f"{x0} {y0}, {x0 + cell} {y0}, {x0 + cell} {y0 - cell}, {x0} {y0 - cell}, {x0} {y0}"
+        feature = ogr.Feature(layer.GetLayerDefn())
+        names.append(f"cell_{index}")
+        feature.SetField("name", names[-1])
+        feature.SetField("code", code)
+        if code % 2 == 0:
+            feature.SetField("note", f"even {code}")
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON (({ring}))"))
+        layer.CreateFeature(feature)
+        code += 1
+    layer.CommitTransaction()
+    dataset = None
+    return names
+
+
+def test_many_zones_written_in_order_with_their_attributes(provider, data, tmp_path):
+    """More zones than one batch of the writer (base.WRITE_BATCH), zones without geometry among
+    them, one at a batch boundary: every output feature keeps its own attributes and gets its own
+    figures, in the zones' order."""
+    import processing
+
+    from cisc_impervious.plugin.core.engine import zonal_statistics
+    from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
+    from cisc_impervious.plugin.processing.base import WRITE_BATCH
+
+    sample = data["sample"]
+    zones = tmp_path / "grid.gpkg"
+    names = _grid_zone_file(zones, sample)
+    assert len(names) > 2 * WRITE_BATCH and names[WRITE_BATCH] == f"nothing_{WRITE_BATCH}"
+    out = tmp_path / "grid_stats.gpkg"
+    processing.run("cisc:zonalstatistics", {"INPUT": sample.cisc_2020, "VALID_MASK": sample.valid_mask_2020,
+                                            "ZONES": str(zones), "OUTPUT": str(out)})
+    layer = QgsVectorLayer(str(out), "out", "ogr")
+    assert layer.isValid()
+    got = [(f["name"], py(f["code"]), py(f["note"]), {n: py(f[n]) for n in ZONAL_FIELDS}, not f.geometry().isEmpty())
+           for f in layer.getFeatures()]  # (the GeoPackage writer stores a missing geometry as an empty one)
+    assert [f.name() for f in layer.fields()][-len(ZONAL_FIELDS):] == list(ZONAL_FIELDS)
+    del layer
+    assert [name for name, *_ in got] == names
+    nothing = zonal_statistics(sample.cisc_2020, [None], sample.valid_mask_2020)[0]
+    checked = [0, WRITE_BATCH - 1, WRITE_BATCH + 1, 2 * WRITE_BATCH - 1, 2 * WRITE_BATCH, len(names) - 1]
+    wkbs = {}
+    source = QgsVectorLayer(str(zones), "zones", "ogr")
+    for feature in source.getFeatures():
+        wkbs[feature["name"]] = bytes(feature.geometry().asWkb()) if feature.hasGeometry() else None
+    del source
+    expected = dict(zip(checked, oracle.oracle_zonal(sample.cisc_2020, [wkbs[names[i]] for i in checked],
+                                                     sample.valid_mask_2020)))
+    for position, (name, code, note, row, has_geometry) in enumerate(got):
+        if name.startswith("nothing_"):
+            assert code is None and note is None and not has_geometry
+            assert row == {n: nothing[n] for n in ZONAL_FIELDS}
+            continue
+        index = int(name.split("_")[1])
+        assert code == index and note == (f"even {index}" if index % 2 == 0 else None) and has_geometry
+        if position in expected:
+            oracle.assert_rows_equal(row, oracle.expected_zonal_row(expected[position], PIXEL_KM2))
+
+
+def test_plain_polygons_handed_on_as_read():
+    """geometry_wkb: 2-D linear (Multi)Polygons as they are; Z/M dropped, curves segmentized,
+    collections reduced to their polygons, anything else None."""
+    from cisc_impervious.plugin.processing.base import geometry_wkb
+
+    for wkt in ("POLYGON ((0 0, 1 0, 1 1, 0 0))", "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))",
+                "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 2, 1 1))"):
+        geometry = QgsGeometry.fromWkt(wkt)
+        assert geometry_wkb(geometry) == bytes(geometry.asWkb())
+    flat = QgsGeometry.fromWkt("POLYGON ((0 0, 1 0, 1 1, 0 0))")
+    assert geometry_wkb(QgsGeometry.fromWkt("POLYGON Z ((0 0 7, 1 0 7, 1 1 7, 0 0 7))")) == bytes(flat.asWkb())
+    assert geometry_wkb(QgsGeometry.fromWkt("POLYGON M ((0 0 7, 1 0 7, 1 1 7, 0 0 7))")) == bytes(flat.asWkb())
+    def from_wkb(wkb):
+        geometry = QgsGeometry()
+        geometry.fromWkb(wkb)
+        return geometry
+
+    curved = from_wkb(geometry_wkb(QgsGeometry.fromWkt("CURVEPOLYGON (CIRCULARSTRING (0 0, 1 1, 2 0, 1 -1, 0 0))")))
+    assert curved.wkbType() == flat.wkbType() and curved.constGet().vertexCount() > 5
+    mixed = QgsGeometry.fromWkt("GEOMETRYCOLLECTION (POINT (0 0), POLYGON ((0 0, 1 0, 1 1, 0 0)))")
+    assert from_wkb(geometry_wkb(mixed)).asWkt() == QgsGeometry.fromWkt("MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))").asWkt()
+    assert geometry_wkb(QgsGeometry.fromWkt("LINESTRING (0 0, 1 1)")) is None
+    assert geometry_wkb(QgsGeometry.fromWkt("POLYGON EMPTY")) is None
+
+
+def test_zone_labels_name_features_by_id():
+    from qgis.core import QgsFeature
+
+    from cisc_impervious.plugin.processing.base import zone_labels
+
+    features = []
+    for fid in (7, 11, 42):
+        feature = QgsFeature()
+        feature.setId(fid)
+        features.append(feature)
+    labels = zone_labels(features)
+    assert len(labels) == 3 and labels[1] == "feature 11" and labels[-1] == "feature 42"
+    assert labels[:2] == ["feature 7", "feature 11"] and list(labels) == ["feature 7", "feature 11", "feature 42"]

@@ -72,6 +72,23 @@ def test_statistics_on_a_full_disk_leave_nothing_and_say_so(provider, data, full
     assert full_disk.names() == []
 
 
+@pytest.mark.parametrize("extension,free_kb", [("gpkg", 48), ("csv", 8)])
+def test_many_zones_on_a_full_disk_leave_nothing(provider, data, full_disk, extension, free_kb):
+    """More zones than one batch of the writer: the disk fills while the next batch is being
+    prepared in the writer's helper thread (base._OutputBatches); the run still says so and
+    leaves nothing."""
+    from tests.test_processing_statistics import _grid_zone_file
+
+    zones = full_disk.folder.parent / "grid.gpkg"
+    _grid_zone_file(zones, data["sample"], side=50, cell_px=9)
+    out = full_disk.folder / f"stats.{extension}"
+    full_disk.fill(free_kb * 1024)
+    message = processing_error(run, "cisc:zonalstatistics", {
+        "INPUT": data["sample"].cisc_2020, "ZONES": str(zones), "OUTPUT": str(out)})
+    assert "disk is full" in message and str(out) in message, message
+    assert full_disk.names() == []
+
+
 def test_an_earlier_output_survives_a_full_disk(provider, data, full_disk):
     out = full_disk.folder / "stats.csv"
     out.write_text("earlier results\n")

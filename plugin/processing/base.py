@@ -10,7 +10,9 @@
 
 import os
 import traceback
+from collections.abc import Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -39,6 +41,11 @@ from .crs_guard import TransformProbe, crs_label, defined_crs, refuse_crs_less_d
 from .zone_geometry import ZonePipeline, tolerance_for
 
 log = get_logger("processing")
+
+# read_zones checks for a cancel and reports progress every this many zones at most
+READ_CHECK_EVERY = 256
+# write_features hands the sink this many features per call
+WRITE_BATCH = 1000
 
 
 class FeedbackBridge(EngineFeedback):
@@ -430,20 +437,32 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
     grid = _raster_grid(raster) if raster is not None else None  # read once: pixel size and bounds
     pixel = grid.pixel_width if grid is not None else None
     pipeline = ZonePipeline(transform, offset, tolerance_for(target_crs, pixel), probe)
-    features = []
+    # zones already in the raster's CRS, no offset: their WKB goes to the engine as read, no
+    # per-zone pipeline work (the pipeline would hand each one back unchanged)
+    direct = pipeline.passthrough
+    features, direct_wkbs = [], []
     total = source.featureCount()
+    # progress and the cancel check every `every` zones, not per zone (100,000 zones: 400 calls)
+    every = min(READ_CHECK_EVERY, max(1, total // 100)) if total and total > 0 else READ_CHECK_EVERY
     step = (progress[1] - progress[0]) / total if total and total > 0 else 0
     # The context's invalid-geometry setting is applied here rather than inside the feature
     # iterator: an exception thrown from inside the iterator corrupts Python's state in QGIS 3.22.
     check = context.invalidGeometryCheck()
+    checking = check != QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
+    # Each feature the iterator yields is a new QgsFeature, kept as it is (no copy); its
+    # attributes are not converted here (write_features extends them once).
     iterator = source.getFeatures(
         QgsFeatureRequest(), QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
     )
     for index, feature in enumerate(iterator):
-        if feedback.isCanceled():
-            raise QgsProcessingException(tr("Cancelled: nothing was written."))
+        if index % every == 0:
+            if feedback.isCanceled():
+                raise QgsProcessingException(tr("Cancelled: nothing was written."))
+            if step:
+                feedback.setProgress(progress[0] + step * index)
         geometry = feature.geometry()
-        if check != QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck and not _geometry_ok(geometry):
+        empty = geometry.isEmpty()  # also true for a feature without geometry
+        if checking and not empty and not geometry.isGeosValid():
             if check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid:
                 raise QgsProcessingException(
                     tr(
@@ -457,15 +476,21 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
                 )
             )
             continue
-        features.append(QgsFeature(feature))
-        wkb = None
-        if geometry is not None and not geometry.isEmpty():
-            wkb = geometry_wkb(geometry)  # in the zones' CRS: the pipeline converts and transforms it
-        pipeline.add(len(features) - 1, wkb)
-        if step:
-            feedback.setProgress(progress[0] + step * (index + 1))
-    converted = pipeline.finish()
-    wkbs = [converted.get(position) for position in range(len(features))]
+        features.append(feature)
+        wkb = None if empty else geometry_wkb(geometry)  # in the zones' CRS
+        if direct:
+            direct_wkbs.append(wkb)
+        else:
+            pipeline.add(len(features) - 1, wkb)  # converts and transforms it
+    if feedback.isCanceled():
+        raise QgsProcessingException(tr("Cancelled: nothing was written."))
+    if step:
+        feedback.setProgress(progress[1])
+    if direct:
+        wkbs = direct_wkbs
+    else:
+        converted = pipeline.finish()
+        wkbs = [converted.get(position) for position in range(len(features))]
     polygons = sum(wkb is not None for wkb in wkbs)
     untransformable = pipeline.untransformable
     probe.check()
@@ -509,12 +534,6 @@ def _wkb_box(wkb):
     return geometry.boundingBox()
 
 
-def _geometry_ok(geometry) -> bool:
-    if geometry is None or geometry.isNull() or geometry.isEmpty():
-        return True
-    return geometry.isGeosValid()
-
-
 def _selected_only(parameters, name) -> bool:
     from qgis.core import QgsProcessingFeatureSourceDefinition
 
@@ -522,8 +541,17 @@ def _selected_only(parameters, name) -> bool:
     return isinstance(value, QgsProcessingFeatureSourceDefinition) and value.selectedFeaturesOnly
 
 
+# WKB headers (little-endian Polygon, MultiPolygon) of the geometries geometry_wkb hands on as
+# they are; read from the WKB itself, cheaper than asking QGIS for the geometry's type
+_PLAIN_POLYGON_HEADERS = (b"\x01\x03\x00\x00\x00", b"\x01\x06\x00\x00\x00")
+
+
 def geometry_wkb(geometry: QgsGeometry):
     """2-D linear polygon WKB of a geometry, or None when it holds no polygon."""
+    wkb = bytes(geometry.asWkb())
+    if wkb[:5] in _PLAIN_POLYGON_HEADERS:
+        # already 2-D, linear polygons: their WKB as it is (what the conversion below gives them)
+        return None if geometry.isEmpty() else wkb
     abstract = geometry.constGet()
     if abstract is None:
         return None
@@ -577,29 +605,62 @@ def output_fields(zone_fields: QgsFields, names, prefix: str, field_type=FIELD_D
 
 def write_features(algorithm, parameters, context, feedback, source, fields, features, records, names, convert=None):
     """Create the sink only now (everything is computed), then write every zone: completely or
-    not at all (processing/outputs.py: a temporary file, verified, then moved into place)."""
+    not at all (processing/outputs.py: a temporary file, verified, then moved into place).
+
+    The zone features of read_zones become the output features: their attributes are extended
+    with the record's values (names, in order; None is NULL) and their id cleared, as a new
+    QgsFeature(fields) with the zone's geometry would be. They go to the sink WRITE_BATCH at a
+    time. The caller must not use `features` afterwards."""
     from .outputs import FeatureOutput
 
     raise_if_cancelled(feedback)
     output = FeatureOutput(algorithm, parameters, context, fields, source.wkbType(), source.sourceCrs())
+    values_of = _record_values(names, convert)
+    new_id = QgsFeature().id()  # the id of a feature not yet written anywhere
+
+    def prepare(batch, batch_records):
+        for feature, record in zip(batch, batch_records):
+            values = feature.attributes()
+            values.extend(values_of(record))
+            feature.setFields(fields, False)
+            feature.setId(new_id)
+            feature.setAttributes(values)
+
+    records = list(records)
+    count = min(len(features), len(records))
     try:
-        for feature, record in zip(features, records):
-            out = QgsFeature(fields)
-            out.setGeometry(feature.geometry())
-            values = list(feature.attributes())
-            for name in names:
-                value = record.get(name)
-                if convert is not None:
-                    value = convert(value)
-                values.append(value)
-            out.setAttributes(values)
-            output.add(out)
+        for start in range(0, count, WRITE_BATCH):
+            raise_if_cancelled(feedback)
+            batch = features[start : min(start + WRITE_BATCH, count)]
+            prepare(batch, records[start : start + len(batch)])
+            output.add_features(batch)
         dest_id = output.commit()
     except BaseException:
         output.discard()
         raise
     feedback.setProgress(100)
     return dest_id
+
+
+def _record_values(names, convert=None):
+    """record (a dict) -> its values of names, in order (a missing name is None), each through
+    convert when given."""
+    names = tuple(names)
+    getter = itemgetter(*names) if len(names) > 1 else None
+
+    def values(record):
+        if getter is None:
+            found = [record.get(name) for name in names]
+        else:
+            try:
+                found = getter(record)
+            except KeyError:
+                found = [record.get(name) for name in names]
+        if convert is not None:
+            return [convert(value) for value in found]
+        return found
+
+    return values
 
 
 def untransformable_zones(features, wkbs):
@@ -609,9 +670,25 @@ def untransformable_zones(features, wkbs):
             if wkb is None and feature.hasGeometry() and geometry_wkb(feature.geometry()) is not None]
 
 
+class _ZoneLabels(Sequence):
+    """The labels of zone_labels, each made when the engine asks for it (a warning names a few
+    zones; formatting 100,000 labels up front took a tenth of a second)."""
+
+    def __init__(self, ids):
+        self._ids = ids
+
+    def __len__(self):
+        return len(self._ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self._ids)))]
+        return tr("feature {fid}").format(fid=self._ids[index])
+
+
 def zone_labels(features):
     """How the engine's warnings name the zones: by feature id, as QGIS does."""
-    return [tr("feature {fid}").format(fid=feature.id()) for feature in features]
+    return _ZoneLabels([feature.id() for feature in features])
 
 
 def check_outputs(algorithm, parameters, context, inputs=(), sources=("ZONES",), name="OUTPUT") -> None:

@@ -120,6 +120,14 @@ class FeatureOutput:
             self._fail(self.sink.lastError())
         self.count += 1
 
+    def add_features(self, features) -> None:
+        """Several features in one call to the sink (a list of QgsFeature)."""
+        if not features:
+            return
+        if not self.sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
+            self._fail(self.sink.lastError())
+        self.count += len(features)
+
     def commit(self) -> str:
         """Close the sink, verify and move the file(s) into place; the destination id to return."""
         if hasattr(self.sink, "flushBuffer") and self.sink.flushBuffer() is False:

@@ -92,11 +92,16 @@ class ZonePipeline:
         self._pending_vertices = 0
         self._results: Dict[int, Optional[bytes]] = {}
 
+    @property
+    def passthrough(self) -> bool:
+        """True when the pipeline hands every zone back as it is (no transform, no offset)."""
+        return self._points is None and self.offset == OFFSET_NONE
+
     def add(self, position: int, wkb: Optional[bytes]) -> None:
         if wkb is None:
             self._results[position] = None
             return
-        if self._points is None and self.offset == OFFSET_NONE:
+        if self.passthrough:
             self._results[position] = wkb  # nothing to do: the zones are in the target CRS
             return
         blocks = polygon_wkb_blocks(wkb)
