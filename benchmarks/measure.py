@@ -354,6 +354,8 @@ def _case_qgis(case):
         out, histo = row["cisc_output"], row["native_output"]
         result["native_imperv_px"] = _histogram_counts(histo, "HISTO_", 1)
         result["cisc_processing_imperv_km2"] = _field_values(out, "imperv_km2")
+        if case.get("scaling"):  # a few hundred zones against 100,000 hexagons (bench_processing)
+            timings.update(bp.bench_zone_scaling(**case["scaling"], repeats=repeats))
         if not case.get("skip_fb"):
             for index in range(repeats):
                 start = time.perf_counter()

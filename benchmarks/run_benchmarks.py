@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import bench_grids, measure
+from . import bench_grids, bench_national, bench_processing, measure
 
 FULL = {"size": 16000, "big": 31623, "zones": 34, "many": 3000}
 QUICK = {"size": 4000, "big": 6000, "zones": 34, "many": 3000}
@@ -139,6 +139,7 @@ class Bench:
                      {"kind": "zonal", "raster": big.cisc_2020, "mask": big.valid_mask_2020, "zones": big_zones},
                      big_px)
         bench_grids.measure_rows(self, big)  # 100,000 hexagons and 1,000,000 square cells, same raster
+        bench_national.measure_rows(self)  # 22.7 Gpx China-shaped, 2,875 real counties (issue 13)
 
         if _available("exactextract"):
             self.measure("exactextract", 'exactextract ["count", "unique", "frac"] (no mask)',
@@ -156,6 +157,7 @@ class Bench:
             "native_zonalhistogram": "QGIS native:zonalhistogram (no mask possible)",
             "native_zonalstatisticsfb": "QGIS native:zonalstatisticsfb, count + majority (no mask possible)",
         }
+        labels.update(bench_processing.scaling_labels(self, big))  # 300 zones and 100,000 hexagons, 1 Gpx
         if args.skip_slow:
             for key, label in labels.items():
                 self.skipped(key, label, "skipped (--skip-slow)", px)
@@ -177,7 +179,8 @@ class Bench:
             return
         try:
             out = measure.run_case({"kind": "qgis", "raster": raster, "mask": mask, "zones": zones,
-                                    "repeats": self.repeats}, timeout=3600)
+                                    "repeats": self.repeats, "scaling": getattr(self, "scaling_case", None)},
+                                   timeout=3600)
         except Exception as exc:  # noqa: BLE001
             _log(f"  QGIS case FAILED: {exc}")
             for key, label in labels.items():
@@ -191,6 +194,7 @@ class Bench:
                             "error": None if runs else "not run"})
             if runs:
                 _log(f"  {label}: {statistics.median(runs):.3f} s (runs {', '.join(f'{r:.3f}' for r in runs)})")
+        bench_processing.scaling_rows(self)
         self.qgis_result = result
         self.qgis_peak = out["peak_rss_mb"]
 
@@ -308,8 +312,12 @@ class Bench:
               "cisc_processing", 50)
         speed("engine zonal (masked) vs exactextract", "exactextract", "zonal", 10)
         cost("engine change (2 rasters, 2 masks) / engine zonal", "change", "zonal", 2.5)
+        cost(f"engine zonal (masked), {_mpx(self.main.width * self.main.height)} / its decode floor (raster + mask)",
+             "zonal", "floor_mask", 3)
         cost(f"engine zonal {self.sizes['many']} zones / {self.sizes['zones']} zones", "zonal_many", "zonal", 2)
         out.extend(bench_grids.targets(self))
+        out.extend(bench_national.targets(self))
+        out.extend(bench_processing.targets(self))
         cancel = self.seconds("changemap_cancel")
         out.append(("cisc:changemap cancel -> return", "n/a" if cancel is None else f"{cancel:.2f} s", "< 1 s",
                     None if cancel is None else cancel < 1.0))
@@ -427,6 +435,7 @@ def write_report(bench: Bench, path: str, machine: dict) -> str:
         f"- {big.width} x {big.height} = {_mpx(big.width * big.height)} cisc_2020.tif ({_size(big.cisc_2020):.1f} MB) "
         f"with its mask and {sizes['zones']} zones; on it, grids of zones (benchmarks/bench_grids.py): "
         + ", ".join(f"{n:,} {k.split('_')[1]}" for k, n in getattr(bench, "grid_counts", {}).items()),
+        bench_national.data_line(bench),
         f"- Data generation / cache check: {bench.generation_s:.0f} s; whole benchmark: {bench.total_s:.0f} s",
         "",
         "## Timings",
@@ -451,7 +460,7 @@ def write_report(bench: Bench, path: str, machine: dict) -> str:
         )
     if getattr(bench, "qgis_peak", None):
         lines.append("")
-        lines.append(f"The QGIS process (all three QGIS rows, QgsApplication and Processing loaded) peaked at "
+        lines.append(f"The QGIS process (all the QGIS rows, QgsApplication and Processing loaded) peaked at "
                      f"{bench.qgis_peak:.0f} MB RSS.")
     lines += [
         "",
