@@ -146,3 +146,23 @@ def test_compact_ids_both_paths():
     spread = np.array([10**9, 3, 10**9, 3])
     present, index = strip_plan.compact_ids(spread)
     assert present.tolist() == [3, 10**9] and index.tolist() == [1, 0, 1, 0]
+
+
+def test_split_at_multiples_equals_cutting_run_by_run():
+    """Runs cut at multiples of the unit (negative columns too), pieces in the run's place."""
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        count, unit = int(rng.integers(1, 60)), int(rng.integers(1, 40))
+        starts = rng.integers(-100, 400, count)
+        ends = starts + rng.integers(1, int(rng.choice([3, 40, 300])), count)
+        zone_ids, rows = rng.integers(0, 9, count), rng.integers(0, 5, count)
+        expected = []
+        for zone, row, start, end in zip(zone_ids, rows, starts, ends):
+            cut = start
+            while cut < end:
+                index = cut // unit
+                stop = min(end, (index + 1) * unit)
+                expected.append((index, zone, row, cut, stop))
+                cut = stop
+        got = block_counting.split_at_multiples(zone_ids, rows, starts, ends, unit)
+        assert list(zip(*(column.tolist() for column in got))) == [tuple(map(int, piece)) for piece in expected]

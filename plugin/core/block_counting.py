@@ -169,15 +169,30 @@ def histogram(codes: np.ndarray, code_count: int) -> np.ndarray:
 
 
 def split_at_multiples(zone_ids, rows, starts, ends, unit):
-    """Cut runs at column multiples of unit; return (unit index, zone, row, start, end)."""
+    """Cut runs at column multiples of unit; return (unit index, zone, row, start, end), the
+    pieces of a run in its place and in column order.
+
+    Usually few runs cross a multiple: only those are expanded (np.repeat holds the GIL, so it
+    is kept to them), the others are moved to their new positions with one scatter."""
     first = starts // unit
-    last = (ends - 1) // unit
-    pieces = last - first + 1
-    if np.all(pieces == 1):
+    extra = (ends - 1) // unit - first  # pieces beyond the first
+    if not extra.any():
         return first, zone_ids, rows, starts, ends
-    source = np.repeat(np.arange(starts.size), pieces)
+    position = np.arange(starts.size) + (np.cumsum(extra) - extra)  # of each run's first piece
+    total = starts.size + int(extra.sum())
+    split = np.flatnonzero(extra)
+    pieces = extra[split] + 1
+    source = np.repeat(split, pieces)  # the split runs, once per piece
     offset = np.arange(source.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    index = first[source] + offset
-    new_starts = np.maximum(starts[source], index * unit)
-    new_ends = np.minimum(ends[source], (index + 1) * unit)
-    return index, zone_ids[source], rows[source], new_starts, new_ends
+    targets = position[source] + offset
+    out = []
+    for column in (first, zone_ids, rows, starts, ends):
+        values = np.empty(total, dtype=column.dtype)
+        values[position] = column  # every run's first piece (a split run's is rewritten below)
+        values[targets] = column[source]
+        out.append(values)
+    index, zone_ids, rows, new_starts, new_ends = out
+    index[targets] += offset
+    new_starts[targets] = np.maximum(new_starts[targets], index[targets] * unit)
+    new_ends[targets] = np.minimum(new_ends[targets], (index[targets] + 1) * unit)
+    return index, zone_ids, rows, new_starts, new_ends

@@ -251,8 +251,8 @@ def _crossings(ax, ay, bx, by, part):
     crossed = counts > 0
     x0, y0, x1, y1 = x0[crossed], y0[crossed], x1[crossed], y1[crossed]
     first_row, counts, part = first_row[crossed], counts[crossed], part[crossed]
-    edge = np.repeat(np.arange(counts.size), counts)
-    rows = np.arange(edge.size, dtype=SPAN_DTYPE) - np.repeat(np.cumsum(counts) - counts - first_row, counts)
+    edge = np.repeat(np.arange(counts.size), counts)  # np.repeat holds the GIL: used once
+    rows = np.arange(edge.size, dtype=SPAN_DTYPE) - (np.cumsum(counts) - counts - first_row)[edge]
     ex0, ey0 = x0[edge], y0[edge]
     xs = (rows + 0.5 - ey0) * (x1[edge] - ex0) / (y1[edge] - ey0) + ex0
     return rows, xs, part[edge]
