@@ -299,3 +299,27 @@ def test_full_disk_with_unknown_sizes_keeps_the_part(qgis_app, tmp_path):
             assert (roomy / "cisc_2020.tif").read_bytes() == content
     finally:
         _unmount(disk)
+
+
+def test_abort_while_connecting_sends_nothing_to_a_stalled_server(server, monkeypatch):
+    """abort() between the connection's creation and its socket (no socket to shut yet): the
+    GET ends at once, cancelled, instead of waiting out the read timeout on a server that never
+    answers (what made a cancelled Add-layers probe outlive the plugin's unload by 30 s)."""
+    import http.client
+
+    from cisc_impervious.plugin.layers.http import HttpError, HttpSession
+
+    server.state.stall_api = True
+    session = HttpSession("cisc-test", use_environment_proxy=False, connect_timeout=5, read_timeout=20)
+    connect = http.client.HTTPConnection.connect
+
+    def connect_after_abort(connection):
+        session.abort()  # from "another thread", before the socket exists
+        connect(connection)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "connect", connect_after_abort)
+    started = time.monotonic()
+    with pytest.raises(HttpError, match="cancelled"):
+        session.get(sources.record_api_url(server.base_url))
+    assert time.monotonic() - started < 2
+    assert session.aborted and not [r for r in server.state.requests if "/api/" in r.path]

@@ -172,6 +172,13 @@ class HttpSession:
             self._connection = connection
         try:
             connection.connect()
+            with self._lock:
+                aborted = self._aborted
+            if aborted:
+                # abort() came while connecting, before there was a socket to shut down: the
+                # request is never sent (a stalled server would hold it for the read timeout)
+                self.close()
+                raise HttpError(f"{url}: cancelled")
             connection.sock.settimeout(self.read_timeout)
             connection.request("GET", path, headers=request_headers)
             return connection.getresponse()
