@@ -68,12 +68,13 @@ class PackedCodes:
         pairs = flat.view(np.uint16)
         self.prefixes = []
         for pair_lut in _pair_luts(code_count):
+            # take (a uint16 index never wraps a table of 65536) is faster than fancy indexing;
+            # summed into another array: numpy buffers an in-place cumsum, which then scaled
+            # 1.3x on two threads instead of 1.8x
+            words = np.take(pair_lut, pairs, mode="wrap")
             prefix = np.empty(pairs.size + 1, dtype=np.uint64)
             prefix[0] = 0
-            # looked up and summed in place: no temporary, and take (a uint16 index never wraps
-            # a table of 65536) is faster than fancy indexing
-            np.take(pair_lut, pairs, out=prefix[1:], mode="wrap")
-            np.cumsum(prefix[1:], out=prefix[1:])
+            np.cumsum(words, out=prefix[1:])
             self.prefixes.append(prefix)
 
     def run_sums(self, flat_starts, flat_ends):
