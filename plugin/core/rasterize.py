@@ -202,8 +202,10 @@ def _batch_runs(zones, first_zone, geotransform):
                 pieces.append(piece)
     if not pieces:
         return None, unmeasurable
-    # stored narrower: pixel coordinates are bounded by MAX_PIXEL_COORDINATE, zone indices by 2^31
-    return tuple(column.astype(RUN_DTYPE) for column in _concatenate(pieces)), unmeasurable
+    # stored narrower (each piece before they are joined: half the bytes copied): pixel
+    # coordinates are bounded by MAX_PIXEL_COORDINATE, zone indices by 2^31
+    pieces = [tuple(column.astype(RUN_DTYPE) for column in piece) for piece in pieces]
+    return _concatenate(pieces), unmeasurable
 
 
 def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):

@@ -75,7 +75,8 @@ def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int =
         band = rows // band_rows
         low, high = int(band.min()), int(band.max())
         if low != high:
-            order = np.argsort(band, kind="stable")
+            # a stable sort of 16-bit integers is a radix sort
+            order = np.argsort((band - low).astype(np.uint16) if high - low < 65536 else band, kind="stable")
             band = band[order]
             runs = tuple(column[order] for column in runs)
             del order
