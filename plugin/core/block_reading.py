@@ -78,9 +78,10 @@ class CodeReader:
                 mask = mask_reader.read_window(*window, fill=MASK_FILL)
                 mask_reader.drop_cache()  # windows follow the tiles: none is read twice
                 invalid = mask_invalid(mask, year.mask_nodata)
-                if invalid.all():
+                invalid_count = np.count_nonzero(invalid)  # one pass for both questions
+                if invalid_count == invalid.size:
                     return None, False
-                if not invalid.any():
+                if not invalid_count:
                     invalid = None
             raw = raster_reader.read_window(*window, fill=RASTER_FILL)
             raster_reader.drop_cache()
@@ -95,8 +96,11 @@ class CodeReader:
                 clean = False
             if invalid is not None:
                 clean = False
-                # or-ing 16 in is far faster than np.where with an irregular mask
-                codes |= invalid.view(np.uint8) << np.uint8(4)
+                # or-ing 16 in is far faster than np.where with an irregular mask (shifted in
+                # place: the mask is not needed any more)
+                flag = invalid.view(np.uint8)
+                np.left_shift(flag, np.uint8(4), out=flag)
+                codes |= flag
             year_codes.append(codes)
         if len(year_codes) == 1:
             return year_codes[0], clean
