@@ -4,10 +4,12 @@
    strip (run_bands.py over rasterize.py); their lengths give every zone's count of pixel
    centres, inside the rasters or not.
 2. The grid is cut into strips one read block high; a strip is one task for a thread and only
-   the blocks that some zone touches are read (block_reading.py), a few adjacent ones per read.
+   the blocks that some zone touches are read (block_reading.py), a few adjacent ones per read
+   window (strip_plan.py).
 3. A strip compacts the ids of the zones present in it and counts into a (present x codes)
-   array (block_counting.py); the run merges it once into the per-zone counts. Work and memory
-   of a strip follow the zones and runs in it, never the number of zones or the spread of ids.
+   array, window by window (block_counting.py); the run merges it once into the per-zone counts.
+   Work and memory of a strip follow the zones and runs in it, never the number of zones or the
+   spread of ids.
 
 Counts are integers summed per zone, so results do not depend on block size or thread count.
 """

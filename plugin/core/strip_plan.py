@@ -1,4 +1,4 @@
-"""A strip's runs planned for counting: read windows, runs in reading order, covered blocks.
+"""A strip's runs planned for counting: read windows, the runs grouped by window, covered blocks.
 
 A strip is one block high. Its runs are cut at block edges; the blocks they touch are grouped
 into read windows (adjacent blocks, at most BLOCKS_PER_WINDOW of them: one read and one decoding
