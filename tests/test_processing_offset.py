@@ -541,7 +541,7 @@ def test_pipeline_gives_qgis_own_vertices_and_isolates_failing_zones(provider):
     zone the transformation fails on gets no geometry, the others are unaffected."""
     from qgis.core import QgsCoordinateTransformContext
 
-    from cisc_impervious.plugin.processing.base import geometry_wkb
+    from cisc_impervious.plugin.processing.zone_features import geometry_wkb
     from cisc_impervious.plugin.processing.zone_geometry import ZonePipeline
 
     transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4490"),

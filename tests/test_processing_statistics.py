@@ -386,14 +386,14 @@ def _grid_zone_file(path, sample, side=50, cell_px=10, no_geometry=(1000, 1501))
 
 
 def test_many_zones_written_in_order_with_their_attributes(provider, data, tmp_path):
-    """More zones than one batch of the writer (base.WRITE_BATCH), zones without geometry among
+    """More zones than one batch of the writer (zone_features.WRITE_BATCH), zones without geometry among
     them, one at a batch boundary: every output feature keeps its own attributes and gets its own
     figures, in the zones' order."""
     import processing
 
     from cisc_impervious.plugin.core.engine import zonal_statistics
     from cisc_impervious.plugin.core.fields import ZONAL_FIELDS
-    from cisc_impervious.plugin.processing.base import WRITE_BATCH
+    from cisc_impervious.plugin.processing.zone_features import WRITE_BATCH
 
     sample = data["sample"]
     zones = tmp_path / "grid.gpkg"
@@ -432,7 +432,7 @@ def test_many_zones_written_in_order_with_their_attributes(provider, data, tmp_p
 def test_plain_polygons_handed_on_as_read():
     """geometry_wkb: 2-D linear (Multi)Polygons as they are; Z/M dropped, curves segmentized,
     collections reduced to their polygons, anything else None."""
-    from cisc_impervious.plugin.processing.base import geometry_wkb
+    from cisc_impervious.plugin.processing.zone_features import geometry_wkb
 
     for wkt in ("POLYGON ((0 0, 1 0, 1 1, 0 0))", "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))",
                 "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 2, 1 1))"):
@@ -457,7 +457,7 @@ def test_plain_polygons_handed_on_as_read():
 def test_zone_labels_name_features_by_id():
     from qgis.core import QgsFeature
 
-    from cisc_impervious.plugin.processing.base import zone_labels
+    from cisc_impervious.plugin.processing.zone_features import zone_labels
 
     features = []
     for fid in (7, 11, 42):

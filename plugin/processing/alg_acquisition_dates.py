@@ -26,15 +26,12 @@ from .base import (
     FeedbackBridge,
     check_outputs,
     engine_errors,
-    geometry_wkb,
     offset_parameter,
     offset_value,
-    output_fields,
-    read_zones,
-    write_features,
     zones_parameter,
 )
 from .crs_guard import TransformProbe, checked_bounding_box, defined_crs, transform_or_none, zone_transform
+from .zone_features import geometry_wkb, output_fields, read_zones, write_features
 
 _FIELD_TYPES = {"date_min": FIELD_DATE, "date_max": FIELD_DATE, "date_median": FIELD_DATE,
                 "date_cover_pct": FIELD_DOUBLE}

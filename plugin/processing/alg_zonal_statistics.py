@@ -12,16 +12,12 @@ from .base import (
     engine_threads,
     offset_parameter,
     offset_value,
-    output_fields,
     raster_crs,
-    read_zones,
-    untransformable_zones,
-    write_features,
     year_inputs,
     year_parameters,
-    zone_labels,
     zones_parameter,
 )
+from .zone_features import output_fields, read_zones, untransformable_zones, write_features, zone_labels
 
 
 class ZonalStatisticsAlgorithm(CiscAlgorithm):

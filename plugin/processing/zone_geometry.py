@@ -1,7 +1,7 @@
 """Zone geometries on their way to the raster's CRS: web-map offset removed, edges reprojected
 exactly.
 
-read_zones (base.py) hands each zone's polygon WKB, in the zones' own CRS, to a ZonePipeline;
+read_zones (zone_features.py) hands each zone's polygon WKB, in the zones' own CRS, to a ZonePipeline;
 the pipeline works on batches of zones (about CHUNK_VERTICES vertices at a time, so memory stays
 bounded whatever the layer):
 

@@ -95,12 +95,12 @@
             <translation>{count} 个分区在栅格的坐标参考系中没有可用坐标（无法转换、不是有限数值，例如纬度超过 90 度后的转换结果，或位于不可能的远处）：{zones}。这些分区的数值为 NULL；其他分区不受影响。请检查这些几何图形和图层的坐标参考系。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/stats_run.py" line="102" />
+            <location filename="../../plugin/core/stats_run.py" line="105" />
             <source>Counting {zones} zone(s) over {strips} strip(s) of {size}-pixel blocks on {threads} thread(s).</source>
             <translation>正在统计 {zones} 个分区：共 {strips} 个条带，数据块大小 {size} 像元，使用 {threads} 个线程。</translation>
         </message>
         <message>
-            <location filename="../../plugin/core/stats_run.py" line="119" />
+            <location filename="../../plugin/core/stats_run.py" line="122" />
             <source>{count} pixel(s) in the blocks read hold values other than the CISC classes 0..3 (and the nodata tag); they are counted as invalid.</source>
             <translation>已读取的数据块中有 {count} 个像元的值既不是 CISC 类别 0..3，也不是无数据标记；这些像元计为无效。</translation>
         </message>
@@ -1114,7 +1114,7 @@
         </message>
         <message>
             <location filename="../../plugin/layers/loader.py" line="176" />
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="83" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="80" />
             <source>Acquisition dates</source>
             <translation>影像获取日期</translation>
         </message>
@@ -1447,69 +1447,69 @@ Zenodo 记录：{url}
 植被和水体为辅助类别，作者不保证其可靠性。值 0 仅在该年份有效掩膜标记为有效之处表示裸地。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="63" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="60" />
             <source>Acquisition dates of the imagery per zone</source>
             <translation>各分区影像获取日期</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="66" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="63" />
             <source>cisc,date,acquisition,imagery,source,time</source>
             <translation>cisc,日期,获取,影像,来源,时间</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="74" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="71" />
             <source>Acquisition-date polygons (layer, or source_date_*.zip)</source>
             <translation>影像获取日期面（图层或 source_date_*.zip）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="79" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="76" />
             <source>Date field (detected when empty)</source>
             <translation>日期字段（留空时自动识别）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="124" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="121" />
             <source>DATES: the date layer {value} cannot be opened.</source>
             <translation>DATES：无法打开日期图层 {value}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="150" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="147" />
             <source>{layer}: acquisition dates read from the field {field}.</source>
             <translation>{layer}：从字段 {field} 读取影像获取日期。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="170" />
-            <location filename="../../plugin/processing/base.py" line="89" />
-            <location filename="../../plugin/processing/base.py" line="78" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="167" />
+            <location filename="../../plugin/processing/base.py" line="79" />
+            <location filename="../../plugin/processing/base.py" line="68" />
             <source>Cancelled: nothing was written.</source>
             <translation>已取消：未写入任何内容。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="91" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="88" />
             <source>DATES: {path}: file not found.</source>
             <translation>DATES：{path}：文件不存在。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="94" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="91" />
             <source>DATES: {path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
             <translation>DATES：{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="110" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="107" />
             <source>{path}: no shapefile inside the zip (expected source_date_*_dissolve.shp).</source>
             <translation>{path}：zip 中没有 shapefile（应为 source_date_*_dissolve.shp）。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="145" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="142" />
             <source>{layer}: no acquisition-date field found (fields: {fields}); set DATE_FIELD.</source>
             <translation>{layer}：未找到影像获取日期字段（字段：{fields}）；请设置 DATE_FIELD。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="157" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="154" />
             <source>{layer}: the date layer has no CRS; its coordinates are taken as China Albers metres.</source>
             <translation>{layer}：日期图层没有坐标参考系；其坐标按中国 Albers 投影的米制坐标处理。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="117" />
+            <location filename="../../plugin/processing/alg_acquisition_dates.py" line="114" />
             <source>{path}: {name} inside the zip cannot be read.</source>
             <translation>{path}：无法读取 zip 中的 {name}。</translation>
         </message>
@@ -1550,23 +1550,23 @@ Zenodo 记录：{url}
             <translation>EXTENT 无法从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="34" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="30" />
             <source>Change statistics (two years)</source>
             <translation>变化统计（两个年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="37" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="33" />
             <source>cisc,impervious,change,transition,gain,loss,growth,zonal,statistics</source>
             <translation>cisc,不透水面,变化,转移,增加,减少,增长,分区,统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="44" />
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="42" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="40" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="38" />
             <source>Output column prefix</source>
             <translation>输出字段前缀</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_change_statistics.py" line="47" />
+            <location filename="../../plugin/processing/alg_change_statistics.py" line="43" />
             <location filename="../../plugin/processing/model_change_report.py" line="117" />
             <source>Change statistics</source>
             <translation>变化统计</translation>
@@ -1716,203 +1716,143 @@ Zenodo 记录：{url}
         </message>
         <message>
             <location filename="../../plugin/processing/alg_web_map_offset.py" line="138" />
-            <location filename="../../plugin/processing/outputs.py" line="161" />
+            <location filename="../../plugin/processing/outputs.py" line="169" />
             <source>Cannot write to {output}: {error}</source>
             <translation>无法写入 {output}：{error}</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="32" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="28" />
             <source>Zonal statistics (one year)</source>
             <translation>分区统计（单一年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="35" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="31" />
             <source>cisc,impervious,zonal,statistics,area,china,land cover</source>
             <translation>cisc,不透水面,分区,统计,面积,中国,土地覆盖</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="45" />
+            <location filename="../../plugin/processing/alg_zonal_statistics.py" line="41" />
             <source>Zonal statistics</source>
             <translation>分区统计</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="219" />
+            <location filename="../../plugin/processing/base.py" line="209" />
             <source>None: coordinates are what their CRS says</source>
             <translation>无：坐标即其坐标参考系所表示的坐标</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="220" />
+            <location filename="../../plugin/processing/base.py" line="210" />
             <source>GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas)</source>
             <translation>GCJ-02（高德、腾讯、DataV GeoAtlas）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="221" />
+            <location filename="../../plugin/processing/base.py" line="211" />
             <source>BD-09 (Baidu)</source>
             <translation>BD-09（百度）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="230" />
+            <location filename="../../plugin/processing/base.py" line="220" />
             <source>Zone coordinates are offset (Chinese web maps)</source>
             <translation>分区坐标存在偏移（中国网络地图）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="206" />
+            <location filename="../../plugin/processing/base.py" line="196" />
             <location filename="../../plugin/processing/model_change_report.py" line="91" />
             <source>Zones (polygons)</source>
             <translation>分区（面）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="266" />
+            <location filename="../../plugin/processing/base.py" line="256" />
             <source>ZONES_OFFSET {offset}: the zones' vertices were converted to WGS84: {moved} of {total} moved, by {median:.1f} m (median) and {max:.1f} m at most; {outside} outside the offset area (mainland China) were left unchanged.</source>
             <translation>ZONES_OFFSET {offset}：分区顶点已转换为 WGS84：{total} 个顶点中移动了 {moved} 个，移动距离中位数 {median:.1f} 米、最大 {max:.1f} 米；偏移区域（中国大陆）以外的 {outside} 个顶点保持不变。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="350" />
+            <location filename="../../plugin/processing/base.py" line="340" />
             <source>No valid mask for {raster} ({param} empty, no valid_mask_&lt;year&gt;.tif beside it): every pixel inside the raster is taken as valid, so invalid pixels (stored as 0) count as bare land.</source>
             <translation>{raster} 没有有效掩膜（{param} 为空，且其旁边没有 valid_mask_&lt;year&gt;.tif）：栅格范围内的所有像元都视为有效，因此无效像元（存储为 0）将被计为裸地。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="83" />
+            <location filename="../../plugin/processing/base.py" line="73" />
             <source>Out of memory. Please report this: the CISC tools should never need much.</source>
             <translation>内存不足。请报告此问题：CISC 工具本不应占用大量内存。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="254" />
+            <location filename="../../plugin/processing/base.py" line="244" />
             <source>{layer}: ZONES_OFFSET {offset} needs zones in longitude/latitude, EPSG:4326 (WGS84) or EPSG:4490 (CGCS2000), but the layer is in {crs}. The {offset} offset is defined on WGS84 longitudes and latitudes only: reproject the layer to EPSG:4326 first (Reproject layer keeps the offset), then run again. Nothing was computed.</source>
             <translation>{layer}：ZONES_OFFSET {offset} 要求分区使用经纬度坐标，即 EPSG:4326（WGS84）或 EPSG:4490（CGCS2000），但该图层为 {crs}。{offset} 偏移仅针对 WGS84 经纬度定义：请先将图层重投影到 EPSG:4326（“重投影图层”会保留偏移），然后重新运行。未进行任何计算。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="312" />
+            <location filename="../../plugin/processing/base.py" line="302" />
             <source>CISC raster (one year)</source>
             <translation>CISC 栅格（单一年份）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="312" />
+            <location filename="../../plugin/processing/base.py" line="302" />
             <source>Valid mask of that year</source>
             <translation>该年份的有效掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="313" />
+            <location filename="../../plugin/processing/base.py" line="303" />
             <location filename="../../plugin/processing/model_change_report.py" line="93" />
             <source>CISC raster, first year (from)</source>
             <translation>CISC 栅格，起始年份（从）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="313" />
+            <location filename="../../plugin/processing/base.py" line="303" />
             <location filename="../../plugin/processing/model_change_report.py" line="94" />
             <source>Valid mask of the first year</source>
             <translation>起始年份的有效掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="314" />
+            <location filename="../../plugin/processing/base.py" line="304" />
             <location filename="../../plugin/processing/model_change_report.py" line="95" />
             <source>CISC raster, second year (to)</source>
             <translation>CISC 栅格，结束年份（到）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="314" />
+            <location filename="../../plugin/processing/base.py" line="304" />
             <location filename="../../plugin/processing/model_change_report.py" line="96" />
             <source>Valid mask of the second year</source>
             <translation>结束年份的有效掩膜</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="343" />
+            <location filename="../../plugin/processing/base.py" line="333" />
             <source>{param} left empty: using the valid mask {mask} found beside {raster}.</source>
             <translation>{param} 为空：使用在 {raster} 旁找到的有效掩膜 {mask}。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="614" />
-            <source>feature {fid}</source>
-            <translation>要素 {fid}</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="259" />
+            <location filename="../../plugin/processing/base.py" line="249" />
             <source>no CRS</source>
             <translation>无坐标参考系</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="301" />
-            <location filename="../../plugin/processing/base.py" line="281" />
+            <location filename="../../plugin/processing/base.py" line="291" />
+            <location filename="../../plugin/processing/base.py" line="271" />
             <source>{name}: a CISC raster is required.</source>
             <translation>{name}：需要一个 CISC 栅格。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="368" />
+            <location filename="../../plugin/processing/base.py" line="358" />
             <source>{path}: the raster has no coordinate reference system; CISC rasters are in an Albers projection.</source>
             <translation>{path}：该栅格没有坐标参考系；CISC 栅格采用 Albers 投影。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="407" />
-            <source>{name}: the zone layer {value} cannot be opened.</source>
-            <translation>{name}：无法打开分区图层 {value}。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="412" />
-            <source>{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.</source>
-            <translation>{layer}：分区图层不含面要素（{kind}）；请选择面图层。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="421" />
-            <source>Zones transformed from {src} to the raster's CRS {dst}.</source>
-            <translation>分区已从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="475" />
-            <source>Zone edges reprojected exactly: {count} vertices added so that no transformed edge departs from its true curve by more than {tolerance:g} (a tenth of a pixel).</source>
-            <translation>分区边界已精确重投影：增加了 {count} 个顶点，使转换后的每条边与其真实曲线的偏差不超过 {tolerance:g}（十分之一像元）。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="487" />
-            <source>{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).</source>
-            <translation>{layer}：分区图层不含面要素（没有面几何的要素{selected}）。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="494" />
-            <source>{count} zone(s) could not be transformed to the raster's CRS.</source>
-            <translation>{count} 个分区无法转换到栅格的坐标参考系。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="133" />
+            <location filename="../../plugin/processing/base.py" line="123" />
             <source>{algorithm} failed: {error} (details in the CISC log)</source>
             <translation>{algorithm} 运行失败：{error}（详情见 CISC 日志）</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="290" />
+            <location filename="../../plugin/processing/base.py" line="280" />
             <source>{source}: not a raster file (provider {provider}); save it as a GeoTIFF first.</source>
             <translation>{source}：不是栅格文件（数据提供程序 {provider}）；请先将其另存为 GeoTIFF。</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="427" />
-            <source>{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.</source>
-            <translation>{layer}：分区图层没有坐标参考系；其坐标按栅格的坐标参考系处理。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="455" />
-            <source>Feature ({fid}) of {layer} has an invalid geometry and was skipped.</source>
-            <translation>{layer} 的要素（{fid}）几何无效，已跳过。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="489" />
-            <source>, or no feature selected</source>
-            <translation>，或未选中任何要素</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="563" />
-            <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
-            <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="175" />
+            <location filename="../../plugin/processing/base.py" line="165" />
             <source>Incorrect parameter value for {param}</source>
             <translation>参数 {param} 的值不正确</translation>
         </message>
         <message>
-            <location filename="../../plugin/processing/base.py" line="449" />
-            <source>Feature ({fid}) of {layer} has an invalid geometry. Fix it (Fix geometries) or set Processing's invalid features filtering to skip or ignore invalid features.</source>
-            <translation>{layer} 的要素（{fid}）几何无效。请修复（修复几何），或将 Processing 的无效要素过滤设置为跳过或忽略无效要素。</translation>
-        </message>
-        <message>
-            <location filename="../../plugin/processing/base.py" line="158" />
+            <location filename="../../plugin/processing/base.py" line="148" />
             <source>{param}: {path}: file not found.</source>
             <translation>{param}：{path}：文件不存在。</translation>
         </message>
@@ -2045,6 +1985,66 @@ Zenodo 记录：{url}
             <location filename="../../plugin/processing/provider.py" line="16" />
             <source>CISC impervious surface</source>
             <translation>CISC 不透水面</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="327" />
+            <source>feature {fid}</source>
+            <translation>要素 {fid}</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="55" />
+            <source>{name}: the zone layer {value} cannot be opened.</source>
+            <translation>{name}：无法打开分区图层 {value}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="60" />
+            <source>{layer}: the zone layer holds no polygons ({kind}); choose a polygon layer.</source>
+            <translation>{layer}：分区图层不含面要素（{kind}）；请选择面图层。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="69" />
+            <source>Zones transformed from {src} to the raster's CRS {dst}.</source>
+            <translation>分区已从 {src} 转换到栅格的坐标参考系 {dst}。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="141" />
+            <source>Zone edges reprojected exactly: {count} vertices added so that no transformed edge departs from its true curve by more than {tolerance:g} (a tenth of a pixel).</source>
+            <translation>分区边界已精确重投影：增加了 {count} 个顶点，使转换后的每条边与其真实曲线的偏差不超过 {tolerance:g}（十分之一像元）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="153" />
+            <source>{layer}: the zone layer holds no polygons (no feature with a polygon geometry{selected}).</source>
+            <translation>{layer}：分区图层不含面要素（没有面几何的要素{selected}）。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="160" />
+            <source>{count} zone(s) could not be transformed to the raster's CRS.</source>
+            <translation>{count} 个分区无法转换到栅格的坐标参考系。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="75" />
+            <source>{layer}: the zone layer has no CRS; its coordinates are taken as the raster's.</source>
+            <translation>{layer}：分区图层没有坐标参考系；其坐标按栅格的坐标参考系处理。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="115" />
+            <source>Feature ({fid}) of {layer} has an invalid geometry and was skipped.</source>
+            <translation>{layer} 的要素（{fid}）几何无效，已跳过。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="155" />
+            <source>, or no feature selected</source>
+            <translation>，或未选中任何要素</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="232" />
+            <source>The zone layer already has a field {field}: set COLUMN_PREFIX (e.g. "cisc_") to keep both.</source>
+            <translation>分区图层已有字段 {field}：请设置 COLUMN_PREFIX（例如 "cisc_"）以同时保留两者。</translation>
+        </message>
+        <message>
+            <location filename="../../plugin/processing/zone_features.py" line="109" />
+            <source>Feature ({fid}) of {layer} has an invalid geometry. Fix it (Fix geometries) or set Processing's invalid features filtering to skip or ignore invalid features.</source>
+            <translation>{layer} 的要素（{fid}）几何无效。请修复（修复几何），或将 Processing 的无效要素过滤设置为跳过或忽略无效要素。</translation>
         </message>
         <message>
             <location filename="../../plugin/core/dataset.py" />
