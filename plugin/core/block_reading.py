@@ -76,7 +76,9 @@ class CodeReader:
             invalid = None
             if mask_reader is not None:
                 mask = mask_reader.read_window(*window, fill=MASK_FILL)
-                mask_reader.drop_cache()  # windows follow the tiles: none is read twice
+                # windows follow the target's tiles, so a tile is decoded once (a file whose
+                # tiles lie across the windows' edges decodes those twice, as it did before)
+                mask_reader.drop_cache()
                 invalid = mask_invalid(mask, year.mask_nodata)
                 invalid_count = np.count_nonzero(invalid)  # one pass for both questions
                 if invalid_count == invalid.size:
