@@ -141,10 +141,10 @@ def test_plan_strip_windows_and_covered_blocks(seed):
 
 def test_compact_ids_both_paths():
     dense = np.array([5, 9, 5, 7, 9, 9])
-    present, index = strip_plan.compact_ids(dense)
+    present, index = block_counting.compact_ids(dense)
     assert present.tolist() == [5, 7, 9] and index.tolist() == [0, 2, 0, 1, 2, 2]
     spread = np.array([10**9, 3, 10**9, 3])
-    present, index = strip_plan.compact_ids(spread)
+    present, index = block_counting.compact_ids(spread)
     assert present.tolist() == [3, 10**9] and index.tolist() == [1, 0, 1, 0]
 
 

@@ -1,8 +1,9 @@
 """Many zones and spread zone ids: results do not depend on the ids, their spread, the zone
 count, the block size or the thread count, and equal the oracle for grids of small zones.
 
-The engine compacts the ids of the zones present in a strip and, where they are still spread
-wide, in a block (block_counting.DIRECT_SPAN): both paths are forced here and must agree."""
+The engine compacts the ids of the zones present in a strip and again in each read window, by
+a table or, when they spread wide, a sort (block_counting.DIRECT_SPAN): both paths are forced
+here and must agree."""
 
 import math
 
@@ -99,7 +100,7 @@ def test_grid_identical_whatever_block_size_threads_and_id_compaction(
     reference = engine.zonal_statistics(small.cisc_2020, wkbs, small.valid_mask_2020, threads=1)
     change_reference = engine.change_statistics(small.cisc_2020, small.cisc_2022, wkbs, small.valid_mask_2020,
                                                 small.valid_mask_2022, threads=1)
-    # always compact the ids of a block (-1e9), or never (1e9)
+    # compact the ids with a sort always (-1e9), or with a table always (1e9)
     monkeypatch.setattr(block_counting, "DIRECT_SPAN", direct_span)
     assert engine.zonal_statistics(small.cisc_2020, wkbs, small.valid_mask_2020, block_size=block_size,
                                    threads=threads) == reference

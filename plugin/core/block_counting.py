@@ -14,8 +14,8 @@ of their ids: ids spread wider than the runs warrant are compacted first.
 
 import numpy as np
 
-# zone ids of a block whose spread is at most this plus 4 per run index the counts directly;
-# wider ones are compacted (np.unique) so that no temporary grows with the spread
+# zone ids spread at most this plus 4 per id (repeats counted) are compacted with a table of
+# the spread; wider ones with a sort (np.unique), so that no temporary grows with the spread
 DIRECT_SPAN = 1024
 
 
@@ -98,6 +98,19 @@ class PackedCodes:
         return sums
 
 
+def compact_ids(zone_ids: np.ndarray):
+    """(the distinct ids, ascending; each id's index among them): the one compaction rule of the
+    strips and their windows."""
+    low, high = int(zone_ids.min()), int(zone_ids.max())
+    spread = high - low + 1
+    if spread > DIRECT_SPAN + 4 * zone_ids.size:
+        return np.unique(zone_ids, return_inverse=True)
+    seen = np.zeros(spread, dtype=bool)
+    seen[zone_ids - low] = True
+    index = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + low, index[zone_ids - low]
+
+
 def count_runs(codes, code_count, zone_ids, rows, starts, ends, out):
     """Add to out (zones x code_count) the counts per zone over runs (zone id, row, start, end
     in the coordinates of codes), in any order; runs of one zone never overlap."""
@@ -108,15 +121,7 @@ def count_runs(codes, code_count, zone_ids, rows, starts, ends, out):
     packed = PackedCodes(codes, code_count)
     flat_starts = rows * width + starts
     flat_ends = rows * width + ends
-    first_zone = int(zone_ids.min())
-    zone_span = int(zone_ids.max()) - first_zone + 1
-    if zone_span <= DIRECT_SPAN + 4 * zone_ids.size:
-        # ids offset to start at 0 index the counts directly (no sort, unlike np.unique)
-        out[first_zone : first_zone + zone_span] += _zone_counts(
-            packed, code_count, flat_starts, flat_ends, zone_ids - first_zone, zone_span
-        )
-        return
-    present, local = np.unique(zone_ids, return_inverse=True)
+    present, local = compact_ids(zone_ids)
     out[present] += _zone_counts(packed, code_count, flat_starts, flat_ends, local, present.size)
 
 

@@ -15,13 +15,10 @@ from typing import Iterator
 
 import numpy as np
 
-from .block_counting import split_at_multiples
+from .block_counting import compact_ids, split_at_multiples
 
 # 4 blocks of 512 x 512 (1 Mpx): measured faster than 2 or 8, and its temporaries stay in cache
 BLOCKS_PER_WINDOW = 4
-# zone ids spread at most this much wider than their count are compacted with a table,
-# not a sort (np.unique)
-DIRECT_SPREAD = 4
 
 
 @dataclass
@@ -43,18 +40,6 @@ class StripPlan:
 
     def __iter__(self) -> Iterator[Window]:
         return iter(self.windows)
-
-
-def compact_ids(zone_ids: np.ndarray):
-    """(the distinct ids, each id's index among them); a table when the ids are dense enough."""
-    low, high = int(zone_ids.min()), int(zone_ids.max())
-    spread = high - low + 1
-    if spread > DIRECT_SPREAD * zone_ids.size + 1024:
-        return np.unique(zone_ids, return_inverse=True)
-    seen = np.zeros(spread, dtype=bool)
-    seen[zone_ids - low] = True
-    index = np.cumsum(seen) - 1
-    return np.flatnonzero(seen) + low, index[zone_ids - low]
 
 
 def plan_strip(zone_ids, rows, starts, ends, row_start, height, size, col0, col1) -> StripPlan:
@@ -79,9 +64,8 @@ def plan_strip(zone_ids, rows, starts, ends, row_start, height, size, col0, col1
     # the runs grouped by window (their order within a window does not matter): a stable sort
     # of small integers is a radix sort
     window = block_window[block_index]
-    order = np.argsort(window.astype(np.uint16) if window[-1] < 65536 else window, kind="stable") \
-        if window.size > 1 and np.any(window[1:] < window[:-1]) else None
-    if order is not None:
+    if np.any(window[1:] < window[:-1]):
+        order = np.argsort(window.astype(np.uint16) if block_window[-1] < 65536 else window, kind="stable")
         zone_ids, rows, starts, ends, window = (zone_ids[order], rows[order], starts[order], ends[order],
                                                 window[order])
         del order
