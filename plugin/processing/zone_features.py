@@ -78,10 +78,7 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
     grid = _raster_grid(raster) if raster is not None else None  # read once: pixel size and bounds
     pixel = grid.pixel_width if grid is not None else None
     pipeline = ZonePipeline(transform, offset, tolerance_for(target_crs, pixel), probe)
-    # zones already in the raster's CRS, no offset: their WKB goes to the engine as read, no
-    # per-zone pipeline work (the pipeline would hand each one back unchanged)
-    direct = pipeline.passthrough
-    features, direct_wkbs = [], []
+    features = []
     total = source.featureCount()
     # progress and the cancel check every `every` zones, not per zone (100,000 zones: 400 calls)
     every = min(READ_CHECK_EVERY, max(1, total // 100)) if total and total > 0 else READ_CHECK_EVERY
@@ -119,19 +116,13 @@ def read_zones(algorithm, parameters, name, context, target_crs, feedback, progr
             continue
         features.append(feature)
         wkb = None if empty else geometry_wkb(geometry)  # in the zones' CRS
-        if direct:
-            direct_wkbs.append(wkb)
-        else:
-            pipeline.add(len(features) - 1, wkb)  # converts and transforms it
+        pipeline.add(len(features) - 1, wkb)  # converts and transforms it (as it is: passthrough)
     if feedback.isCanceled():
         raise QgsProcessingException(tr("Cancelled: nothing was written."))
     if step:
         feedback.setProgress(progress[1])
-    if direct:
-        wkbs = direct_wkbs
-    else:
-        converted = pipeline.finish()
-        wkbs = [converted.get(position) for position in range(len(features))]
+    converted = pipeline.finish()
+    wkbs = [converted.get(position) for position in range(len(features))]
     polygons = sum(wkb is not None for wkb in wkbs)
     untransformable = pipeline.untransformable
     probe.check()
