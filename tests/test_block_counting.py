@@ -9,7 +9,7 @@ and zone ids spread far apart (the sorted path)."""
 import numpy as np
 import pytest
 
-from cisc_impervious.plugin.core import block_counting, strip_plan
+from cisc_impervious.plugin.core import block_counting, rasterize, strip_plan
 from cisc_impervious.plugin.core.block_reading import INVALID
 
 
@@ -101,7 +101,8 @@ def test_plan_strip_windows_and_covered_blocks(seed):
     col0, col1 = 7, 16 * 40 - 3
     zone_ids, rows, starts, ends = _plan_case(rng, size, height, col0, col1, 50)
     zone_ids = zone_ids * 1000 + 17  # spread ids: the plan compacts them
-    plan = strip_plan.plan_strip(zone_ids, rows + row_start, starts, ends, row_start, height, size, col0, col1)
+    plan = strip_plan.plan_strip(zone_ids, rows + row_start, np.ones_like(rows), starts, ends, row_start, height, size,
+                                 col0, col1)
     covered_by = {}
     seen = 0
     previous_last = -2
@@ -117,6 +118,7 @@ def test_plan_strip_windows_and_covered_blocks(seed):
             covered_by[window.first_block + offset] = zone if zone < 0 else int(plan.present[zone])
         seen += runs.stop - runs.start
     assert seen == plan.zone_ids.size
+    assert np.all(plan.heights == 1)
     # the pixels of the runs are the pixels given, zone by zone
     for zone in np.unique(zone_ids):
         given = np.zeros((height, col1), dtype=np.int64)
@@ -139,6 +141,51 @@ def test_plan_strip_windows_and_covered_blocks(seed):
     assert any(zone >= 0 for zone in covered_by.values()) and any(zone < 0 for zone in covered_by.values())
 
 
+def _stacked(zone_ids, rows, starts, ends):
+    """The runs with equal runs on consecutive rows of a zone merged into stacks: (zone ids, first
+    rows, heights, starts, ends)."""
+    order = np.lexsort((rows, ends, starts, zone_ids))
+    zone_ids, rows, starts, ends = zone_ids[order], rows[order], starts[order], ends[order]
+    go_on = np.zeros(rows.size, dtype=bool)
+    go_on[1:] = ((zone_ids[1:] == zone_ids[:-1]) & (rows[1:] == rows[:-1] + 1) & (starts[1:] == starts[:-1])
+                 & (ends[1:] == ends[:-1]))
+    first = np.flatnonzero(~go_on)
+    heights = np.diff(np.append(first, rows.size))
+    return zone_ids[first], rows[first], heights, starts[first], ends[first]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plan_strip_of_stacks_equals_its_runs(seed):
+    """Stacks (a run repeated on rows below) plan the pixels and covered blocks their runs do."""
+    rng = np.random.default_rng(seed)
+    size, height, row_start = 16, 5, 80
+    col0, col1 = 7, 16 * 40 - 3
+    runs = _plan_case(rng, size, height, col0, col1, 50)
+    stacks = _stacked(*runs)
+    assert stacks[2].max() > 1 and stacks[0].size < runs[0].size
+    by_runs = strip_plan.plan_strip(runs[0], runs[1] + row_start, np.ones_like(runs[1]), *runs[2:], row_start,
+                                    height, size, col0, col1)
+    by_stacks = strip_plan.plan_strip(stacks[0], stacks[1] + row_start, *stacks[2:], row_start, height, size,
+                                      col0, col1)
+    assert [(w.first_block, w.block_count, w.covering_zone.tolist()) for w in by_runs] == [
+        (w.first_block, w.block_count, w.covering_zone.tolist()) for w in by_stacks]
+    for a, b in zip(by_runs, by_stacks):
+        from_runs = sorted(zip(*(column[a.runs].tolist() for column in (
+            by_runs.present[by_runs.zone_ids], by_runs.rows, by_runs.starts, by_runs.ends))))
+        expanded = rasterize.expand_stacks(by_stacks.present[by_stacks.zone_ids][b.runs], by_stacks.rows[b.runs],
+                                           by_stacks.heights[b.runs], by_stacks.starts[b.runs],
+                                           by_stacks.ends[b.runs])
+        assert sorted(zip(*(column.tolist() for column in expanded))) == from_runs
+
+
+def test_expand_stacks():
+    zone_ids, rows, heights = np.array([4, 2, 9]), np.array([10, 3, 0]), np.array([3, 1, 2])
+    starts, ends = np.array([0, 5, 7]), np.array([2, 6, 9])
+    got = rasterize.expand_stacks(zone_ids, rows, heights, starts, ends)
+    assert [column.tolist() for column in got] == [
+        [4, 4, 4, 2, 9, 9], [10, 11, 12, 3, 0, 1], [0, 0, 0, 5, 7, 7], [2, 2, 2, 6, 9, 9]]
+
+
 def test_compact_ids_both_paths():
     dense = np.array([5, 9, 5, 7, 9, 9])
     present, index = block_counting.compact_ids(dense)
@@ -148,8 +195,9 @@ def test_compact_ids_both_paths():
     assert present.tolist() == [3, 10**9] and index.tolist() == [1, 0, 1, 0]
 
 
-def test_split_at_multiples_equals_cutting_run_by_run():
-    """Runs cut at multiples of the unit (negative columns too), pieces in the run's place."""
+def test_cut_at_multiples_equals_cutting_run_by_run():
+    """Intervals cut at multiples of the unit (negative columns too), pieces in the interval's
+    place, each carrying its interval's values."""
     rng = np.random.default_rng(5)
     for _ in range(200):
         count, unit = int(rng.integers(1, 60)), int(rng.integers(1, 40))
@@ -162,7 +210,7 @@ def test_split_at_multiples_equals_cutting_run_by_run():
             while cut < end:
                 index = cut // unit
                 stop = min(end, (index + 1) * unit)
-                expected.append((index, zone, row, cut, stop))
+                expected.append((index, cut, stop, zone, row))
                 cut = stop
-        got = block_counting.split_at_multiples(zone_ids, rows, starts, ends, unit)
+        got = block_counting.cut_at_multiples(starts, ends, unit, zone_ids, rows)
         assert list(zip(*(column.tolist() for column in got))) == [tuple(map(int, piece)) for piece in expected]

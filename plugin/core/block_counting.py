@@ -117,7 +117,7 @@ def count_runs(codes, code_count, zone_ids, rows, starts, ends, out):
     width = codes.shape[1]
     bits, _ = PACKING[code_count]
     if bits < 16:
-        _, zone_ids, rows, starts, ends = split_at_multiples(zone_ids, rows, starts, ends, (1 << bits) - 1)
+        _, starts, ends, zone_ids, rows = cut_at_multiples(starts, ends, (1 << bits) - 1, zone_ids, rows)
     packed = PackedCodes(codes, code_count)
     flat_starts = rows * width + starts
     flat_ends = rows * width + ends
@@ -174,31 +174,31 @@ def histogram(codes: np.ndarray, code_count: int) -> np.ndarray:
     return (first + second)[:code_count]
 
 
-def split_at_multiples(zone_ids, rows, starts, ends, unit):
-    """Cut runs at column multiples of unit; return (unit index, zone, row, start, end), the
-    pieces of a run in its place and in column order.
+def cut_at_multiples(starts, ends, unit, *carried):
+    """Cut intervals [start, end) at multiples of unit; return (unit index, starts, ends, *carried)
+    with the pieces of an interval in its place and in order, each carrying its interval's values.
 
-    Usually few runs cross a multiple: only those are expanded (np.repeat holds the GIL, so it
-    is kept to them), the others are moved to their new positions with one scatter."""
+    Usually few intervals cross a multiple: only those are expanded (np.repeat holds the GIL, so
+    it is kept to them), the others are moved to their new positions with one scatter."""
     first = starts // unit
     extra = (ends - 1) // unit - first  # pieces beyond the first
     if not extra.any():
-        return first, zone_ids, rows, starts, ends
-    position = np.arange(starts.size) + (np.cumsum(extra) - extra)  # of each run's first piece
+        return (first, starts, ends, *carried)
+    position = np.arange(starts.size) + (np.cumsum(extra) - extra)  # of each interval's first piece
     total = starts.size + int(extra.sum())
     split = np.flatnonzero(extra)
     pieces = extra[split] + 1
-    source = np.repeat(split, pieces)  # the split runs, once per piece
+    source = np.repeat(split, pieces)  # the split intervals, once per piece
     offset = np.arange(source.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
     targets = position[source] + offset
     out = []
-    for column in (first, zone_ids, rows, starts, ends):
+    for column in (first, starts, ends, *carried):
         values = np.empty(total, dtype=column.dtype)
-        values[position] = column  # every run's first piece (a split run's is rewritten below)
+        values[position] = column  # every interval's first piece (a split one's is rewritten below)
         values[targets] = column[source]
         out.append(values)
-    index, zone_ids, rows, new_starts, new_ends = out
+    index, new_starts, new_ends = out[:3]
     index[targets] += offset
     new_starts[targets] = np.maximum(new_starts[targets], index[targets] * unit)
     new_ends[targets] = np.minimum(new_ends[targets], (index[targets] + 1) * unit)
-    return index, zone_ids, rows, new_starts, new_ends
+    return tuple(out)

@@ -11,6 +11,11 @@ a centre lying exactly on a horizontal edge, which GDAL may add and this never d
 
 Spans are computed for an unbounded grid: the counts include pixel centres beyond a
 raster's edge, which the statistics report as invalid area.
+
+Runs of equal columns on consecutive rows come as one stack (a first row and a height) where a
+polygon's boundary is vertical: a vertical edge crosses its rows at one column, and where only
+such edges cross a stretch of rows, their crossings pair the same way in every row of it. A grid
+of square cells in the raster's CRS then gives a cell one stack instead of a run per row.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -41,9 +46,9 @@ def _inverse_geotransform(geotransform):
 
 @dataclass
 class ZoneRuns:
-    """Runs of pixel centres of many zones, sorted by row: zone index, row, first column,
-    end column (exclusive), each an int32 array (RUN_DTYPE). Within a zone and row the runs
-    never overlap (they may touch)."""
+    """Runs of pixel centres of many zones, one per row, sorted by row: zone index, row, first
+    column, end column (exclusive), each an int32 array (RUN_DTYPE). Within a zone and row the
+    runs never overlap (they may touch)."""
 
     zones: np.ndarray
     rows: np.ndarray
@@ -74,8 +79,10 @@ MAX_PIXEL_COORDINATE = float(1 << 26)
 
 def zone_batches(zones: Sequence, geotransform, threads: int = 1):
     """(zone count, iterator over the batches of zones in order). Each batch is (its first zone,
-    its zone count, its runs: zone ids, rows, starts, ends as int32 arrays sorted by zone, row and
-    column, or None; its unmeasurable zones). Batches are rasterized on `threads` threads (numpy
+    its zone count, its stacks of runs: zone ids, first rows, heights, starts, ends as int32
+    arrays sorted by zone, first row and column, or None; its unmeasurable zones). A stack covers
+    columns start..end - 1 of its rows first row..first row + height - 1; a zone's stacks never
+    overlap. Batches are rasterized on `threads` threads (numpy
     releases the GIL on their large arrays) while the caller consumes the earlier ones."""
     if geotransform[2] != 0 or geotransform[4] != 0:
         raise CiscError("Rotated rasters are not supported (the geotransform has rotation terms).")
@@ -118,20 +125,19 @@ def _batch_firsts(zones) -> list:
 
 
 def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
-    """Runs of every zone (WKB, OGR geometries or None) on the grid of geotransform, sorted by row
-    (the statistics engine keeps them by row band instead: run_bands.py)."""
+    """Runs of every zone (WKB, OGR geometries or None) on the grid of geotransform, one per row,
+    sorted by row (the statistics engine keeps the stacks by row band instead: run_bands.py)."""
     count, batches = zone_batches(zones, geotransform, threads)
     batches = list(batches)
     unmeasurable = np.array(sorted(zone for *_, bad in batches for zone in bad), dtype=SPAN_DTYPE)
-    batches = [runs for _, _, runs, _ in batches if runs is not None]
+    batches = [expand_stacks(*runs) for _, _, runs, _ in batches if runs is not None]
     if not batches:
         empty = np.empty(0, dtype=SPAN_DTYPE)
         return ZoneRuns(empty, empty, empty, empty, np.zeros(count, dtype=np.int64), unmeasurable)
     zone_ids, rows, starts, ends = _concatenate(batches)
     del batches
     pixel_counts = np.bincount(zone_ids, weights=ends - starts, minlength=count).astype(np.int64)
-    # each batch is sorted by zone then row: a stable sort by row merges these runs cheaply,
-    # and numpy's stable sort of 16-bit integers is a radix sort
+    # a stable sort by row keeps each row's runs in the batches' order: by zone, then column
     row_span = rows.max() - rows.min()
     order = np.argsort((rows - rows.min()).astype(np.uint16) if row_span < 65536 else rows, kind="stable")
     # gathered one array at a time, so at most one extra copy of the runs lives at once
@@ -140,6 +146,17 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
     starts = starts[order]
     ends = ends[order]
     return ZoneRuns(zone_ids, rows, starts, ends, pixel_counts, unmeasurable)
+
+
+def expand_stacks(zone_ids, rows, heights, starts, ends):
+    """Stacks of runs as one run per row (zone ids, rows, starts, ends), each stack's rows in
+    its place, top to bottom."""
+    if heights.size == 0 or int(heights.max()) == 1:
+        return zone_ids, rows, starts, ends
+    first = np.cumsum(heights) - heights  # of each stack's first row among the runs
+    stack = np.repeat(np.arange(heights.size), heights)
+    row_in_stack = np.arange(stack.size, dtype=rows.dtype) - first[stack].astype(rows.dtype)
+    return zone_ids[stack], rows[stack] + row_in_stack, starts[stack], ends[stack]
 
 
 def _concatenate(pieces):
@@ -209,28 +226,30 @@ def _batch_runs(zones, first_zone, geotransform):
 
 
 def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):
-    """Runs of the edges of whole zones, sorted by zone, row and column; None if there are none."""
-    rows, xs, parts = _crossings(ax, ay, bx, by, edge_part)
+    """Stacks of runs of the edges of whole zones, sorted by zone, first row and column; None if
+    there are none."""
+    one_part_zones = part_zone.size < 2 or bool(np.all(part_zone[1:] != part_zone[:-1]))
+    # the parts of a zone are united row by row: stacks only where every zone is one part
+    parts, rows, heights, columns = _crossings(ax, ay, bx, by, edge_part, stacks=one_part_zones)
     if rows.size == 0:
         return None
-    # a crossing at x starts or ends a run at the first pixel whose centre lies beyond x
-    columns = np.floor(xs + 0.5).astype(SPAN_DTYPE)
-    del xs
     # crossings come edge by edge, each edge's rows ascending: a stable sort merges them fast
     order = np.argsort(_sort_key(parts, rows, columns), kind="stable")
-    parts, rows, columns = parts[order], rows[order], columns[order]
+    parts, rows, heights, columns = parts[order], rows[order], heights[order], columns[order]
     del order
-    # the half-open crossing rule gives every (part, row) an even number of crossings
-    parts, rows, starts, ends = parts[0::2], rows[0::2], columns[0::2], columns[1::2]
+    # the half-open crossing rule gives every (part, row) an even number of crossings; the
+    # crossings starting at one row of a part all have its height (_stack_pieces)
+    parts, rows, heights, starts, ends = parts[0::2], rows[0::2], heights[0::2], columns[0::2], columns[1::2]
     keep = ends > starts
     if not keep.any():
         return None
     zone_ids = part_zone[parts[keep]]
-    if part_zone.size < 2 or np.all(part_zone[1:] != part_zone[:-1]):
-        # one part per zone: the even-odd pairs of a part never overlap, and they come sorted
-        # by part (= zone), row and column already
-        return zone_ids, rows[keep], starts[keep], ends[keep]
-    return _union_per_zone(zone_ids, rows[keep], starts[keep], ends[keep])
+    if one_part_zones:
+        # the even-odd pairs of a part never overlap, and they come sorted by part (= zone),
+        # row and column already
+        return zone_ids, rows[keep], heights[keep], starts[keep], ends[keep]
+    zone_ids, rows, starts, ends = _union_per_zone(zone_ids, rows[keep], starts[keep], ends[keep])
+    return zone_ids, rows, np.ones_like(rows), starts, ends
 
 
 def _crossing_counts(ay, by):
@@ -240,11 +259,15 @@ def _crossing_counts(ay, by):
     return np.nan_to_num(np.ceil(high - 0.5) - np.ceil(low - 0.5), nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _crossings(ax, ay, bx, by, part):
-    """Rows, x positions and parts where edges cross the centre lines of pixel rows.
+def _crossings(ax, ay, bx, by, part, stacks=True):
+    """Parts, first rows, heights and columns where edges cross the centre lines of pixel rows:
+    a crossing at x starts or ends a run at the first pixel whose centre lies beyond x.
 
     Edges are oriented downwards and the crossing computed with GDAL's formula; rows whose
-    centre y = row + 0.5 satisfies top <= y < bottom are crossed (horizontal edges never)."""
+    centre y = row + 0.5 satisfies top <= y < bottom are crossed (horizontal edges never).
+    A vertical edge crosses all its rows at its x: with `stacks`, one crossing as tall as its
+    rows where its part allows, cut where other stacks start or end (_stack_pieces); every other
+    edge one crossing per row."""
     swap = ay > by
     x0, y0 = np.where(swap, bx, ax), np.where(swap, by, ay)
     x1, y1 = np.where(swap, ax, bx), np.where(swap, ay, by)
@@ -253,11 +276,79 @@ def _crossings(ax, ay, bx, by, part):
     crossed = counts > 0
     x0, y0, x1, y1 = x0[crossed], y0[crossed], x1[crossed], y1[crossed]
     first_row, counts, part = first_row[crossed], counts[crossed], part[crossed]
+    pieces = _stack_pieces(part, first_row, counts, (x0 == x1) & (counts > 1)) if stacks else None
+    stacked = None
+    if pieces is not None:
+        stacked, piece_edge, stack_rows, stack_heights = pieces
+        # GDAL's formula gives x0 itself on every row of a vertical edge
+        stack_parts = part[piece_edge]
+        stack_columns = np.floor(x0[piece_edge] + 0.5).astype(SPAN_DTYPE)
+        single = ~stacked
+        x0, y0, x1, y1 = x0[single], y0[single], x1[single], y1[single]
+        first_row, counts, part = first_row[single], counts[single], part[single]
     edge = np.repeat(np.arange(counts.size), counts)  # np.repeat holds the GIL: used once
     rows = np.arange(edge.size, dtype=SPAN_DTYPE) - (np.cumsum(counts) - counts - first_row)[edge]
     ex0, ey0 = x0[edge], y0[edge]
     xs = (rows + 0.5 - ey0) * (x1[edge] - ex0) / (y1[edge] - ey0) + ex0
-    return rows, xs, part[edge]
+    columns = np.floor(xs + 0.5).astype(SPAN_DTYPE)
+    del xs, ex0, ey0
+    parts, heights = part[edge], np.ones_like(rows)
+    if stacked is None:
+        return parts, rows, heights, columns
+    return (np.concatenate([parts, stack_parts]), np.concatenate([rows, stack_rows]),
+            np.concatenate([heights, stack_heights]), np.concatenate([columns, stack_columns]))
+
+
+def _stack_pieces(part, first_row, counts, candidate):
+    """The candidate edges (vertical, two rows or more) that cross as stacks, and their stacks:
+    (stacked edges as a mask, each stack's edge, first row, height); None if there are none.
+
+    A part's candidates are cut at every candidate end (top or bottom) of the part inside their
+    rows, so that two stacks of a part cover the same rows or none in common: then in those rows
+    the part's crossings are these stacks (no other edge crosses them, or the part's edges all
+    cross row by row) and pair the same way in each row, and the crossings starting at one row of
+    a part all have the same height."""
+    if not candidate.any():
+        return None
+    base = np.int64(first_row.min())
+    span = np.int64((first_row + counts).max()) - base + 1  # rows from base, end rows included
+    top = first_row - base
+    bottom = top + counts  # exclusive
+    # parts kept apart in one sorted array: part * span is below any row key of the part
+    key = part * span
+    bad_part = np.zeros(part.max() + 1, dtype=bool)
+    other = ~candidate
+    cand = np.flatnonzero(candidate)
+    if other.any():
+        # an edge crossing row by row over a candidate's rows: the others by (part, top), with a
+        # running maximum of their bottoms; the last other above a candidate's bottom reaches
+        # below its top
+        other_key = key[other] + top[other]
+        order = np.argsort(other_key, kind="stable")
+        other_key = other_key[order]
+        deepest = np.maximum.accumulate((key[other] + bottom[other])[order])
+        before = np.searchsorted(other_key, key[cand] + bottom[cand], side="left") - 1
+        reach = np.where(before >= 0, deepest[np.maximum(before, 0)], -1)
+        bad_part[part[cand][(reach >= key[cand]) & (reach - key[cand] > top[cand])]] = True
+        if bad_part[part[cand]].all():
+            return None
+        cand = cand[~bad_part[part[cand]]]
+    # cut at the candidates' ends strictly inside a candidate's rows
+    cuts = np.unique(np.concatenate([key[cand] + top[cand], key[cand] + bottom[cand]]))
+    lo = np.searchsorted(cuts, key[cand] + top[cand], side="right")
+    hi = np.searchsorted(cuts, key[cand] + bottom[cand], side="left")
+    pieces = hi - lo + 1
+    piece_edge = np.repeat(cand, pieces)
+    inner = np.arange(piece_edge.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)  # piece in its edge
+    piece_lo = np.repeat(lo, pieces) + inner  # the cut below the piece's top, if any
+    is_first = inner == 0
+    is_last = inner == np.repeat(pieces - 1, pieces)
+    piece_key = key[piece_edge]
+    piece_top = np.where(is_first, top[piece_edge], cuts[np.minimum(piece_lo - 1, cuts.size - 1)] - piece_key)
+    piece_bottom = np.where(is_last, bottom[piece_edge], cuts[np.minimum(piece_lo, cuts.size - 1)] - piece_key)
+    stacked = np.zeros(candidate.size, dtype=bool)
+    stacked[cand] = True
+    return stacked, piece_edge, piece_top + base, piece_bottom - piece_top
 
 
 def _sort_key(major, rows, columns):

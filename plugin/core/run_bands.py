@@ -1,9 +1,10 @@
 """Zone runs kept by row band: the statistics engine's store of the runs of every zone.
 
-A band is block_size rows, aligned like the engine's strips, and holds the pieces of runs that
-fall in its rows as the batches of zones produced them (rasterize.zone_batches). No global sort
-is needed (a strip groups its own runs by read window), so the runs of a million zones
-live in memory once, at 12 bytes a run, and a band's memory is released once its strip is done.
+A band is block_size rows, aligned like the engine's strips, and holds the pieces of the stacks
+of runs (rasterize.zone_batches) that fall in its rows, as the batches of zones produced them: a
+stack reaching into several bands is cut at their edges. No global sort is needed (a strip groups
+its own runs by read window), so the runs of a million zones live in memory once, at 14 bytes a
+stack, and a band's memory is released once its strip is done.
 Each zone's count of pixel centres (inside the rasters or not) is summed batch by batch.
 """
 
@@ -13,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .block_counting import cut_at_multiples
 from .rasterize import SPAN_DTYPE, zone_batches
 
 
@@ -27,19 +29,19 @@ class BandedRuns:
     def band_indices(self) -> List[int]:
         return sorted(self.bands)
 
-    def take(self, band: int) -> Optional[Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-        """The band's runs (zone ids, rows, starts, ends as int64), removed from the store; None
-        when it holds none (or was taken already)."""
+    def take(self, band: int) -> Optional[Tuple[np.ndarray, ...]]:
+        """The band's stacks of runs (zone ids, first rows, heights, starts, ends as int64), removed
+        from the store; None when it holds none (or was taken already)."""
         with self._lock:
             pieces = self.bands.pop(band, None)
         if not pieces:
             return None
         first_row = band * self.band_rows
         columns = [np.concatenate(column) if len(pieces) > 1 else column[0]
-                   for column in zip(*((_zone_ids(piece), piece[2], piece[3], piece[4]) for piece in pieces))]
-        zone_ids, rows, starts, ends = (column.astype(np.int64) for column in columns)
+                   for column in zip(*((_zone_ids(piece), *piece[2:]) for piece in pieces))]
+        zone_ids, rows, heights, starts, ends = (column.astype(np.int64) for column in columns)
         rows += first_row
-        return zone_ids, rows, starts, ends
+        return zone_ids, rows, heights, starts, ends
 
 
 def _zone_ids(piece):
@@ -48,13 +50,14 @@ def _zone_ids(piece):
 
 
 def _piece(first_zone, runs, lo, hi, first_row):
-    """Runs lo..hi of a batch (sorted by band) stored narrow: zone ids from the batch's first zone
-    and rows from the band's first row as uint16 (a batch holds at most ZONES_PER_BATCH zones, a
-    band at most 4096 rows), starts and ends as int32: 12 bytes a run instead of 16."""
-    zone_ids, rows, starts, ends = (column[lo:hi] for column in runs)
+    """Stacks lo..hi of a batch (sorted by band) stored narrow: zone ids from the batch's first
+    zone, rows from the band's first row and heights as uint16 (a batch holds at most
+    ZONES_PER_BATCH zones, a band at most 4096 rows), starts and ends as int32: 14 bytes a stack."""
+    zone_ids, rows, heights, starts, ends = (column[lo:hi] for column in runs)
     offsets = zone_ids - first_zone
     narrow = np.uint16 if offsets.size == 0 or int(offsets.max()) <= 0xFFFF else np.int32
-    return (first_zone, offsets.astype(narrow), (rows - first_row).astype(np.uint16), starts.copy(), ends.copy())
+    return (first_zone, offsets.astype(narrow), (rows - first_row).astype(np.uint16), heights.astype(np.uint16),
+            starts.astype(np.int32), ends.astype(np.int32))
 
 
 def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int = 1) -> BandedRuns:
@@ -68,11 +71,14 @@ def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int =
         unmeasurable.extend(bad)
         if runs is None:
             continue
-        zone_ids, rows, starts, ends = runs
+        zone_ids, rows, heights, starts, ends = runs
         pixel_counts[first : first + size] += np.bincount(
-            zone_ids - first, weights=ends - starts, minlength=size
+            zone_ids - first, weights=(ends - starts).astype(np.int64) * heights, minlength=size
         ).astype(np.int64)
-        band = rows // band_rows
+        # stacks cut at band edges, in rasterize's int32 (rows and heights stay below 2^31)
+        band, rows, row_ends, zone_ids, starts, ends = cut_at_multiples(rows, rows + heights, band_rows, zone_ids,
+                                                                         starts, ends)
+        runs = (zone_ids, rows, row_ends - rows, starts, ends)
         low, high = int(band.min()), int(band.max())
         if low != high:
             # a stable sort of 16-bit integers is a radix sort

@@ -27,6 +27,7 @@ from .block_reading import CodeReader, ReaderSet, Year
 from .errors import CiscCancelled
 from .messages import CoreMessage
 from .raster_io import GridInfo, aligned_offset, is_network_path
+from .rasterize import expand_stacks
 from .run_bands import zone_run_bands
 from .strip_plan import plan_strip
 from .validity import OTHER_VALUE_MODES
@@ -175,21 +176,25 @@ class StatisticsRun:
 
     # -- zones per strip --------------------------------------------------------------
     def _strip_pieces(self, row_start, row_stop):
-        """The runs of the strip's band, clipped to the region (the totals hold the rest); None
-        when none is left. The band is taken from the store: its memory goes with the strip."""
+        """The stacks of runs of the strip's band, clipped to the region (the totals hold the
+        rest); None when none is left. The band is taken from the store: its memory goes with
+        the strip."""
         runs = self.runs.take(row_start // self.block_size)
         if runs is None:
             return None
-        zone_ids, rows, starts, ends = runs
+        zone_ids, rows, heights, starts, ends = runs
         col0, _, col1, _ = self.region
         np.maximum(starts, col0, out=starts)
         np.minimum(ends, col1, out=ends)
-        keep = (ends > starts) & (rows >= row_start) & (rows < row_stop)
+        row_ends = np.minimum(rows + heights, row_stop)
+        np.maximum(rows, row_start, out=rows)
+        np.subtract(row_ends, rows, out=heights)
+        keep = (ends > starts) & (heights > 0)
         if not keep.any():
             return None
         if keep.all():
-            return zone_ids, rows, starts, ends
-        return zone_ids[keep], rows[keep], starts[keep], ends[keep]
+            return zone_ids, rows, heights, starts, ends
+        return zone_ids[keep], rows[keep], heights[keep], starts[keep], ends[keep]
 
     # -- work of one thread ---------------------------------------------------------------
     def _process_strip(self, row_start, row_stop):
@@ -234,10 +239,11 @@ class StatisticsRun:
             strip_counts[covering[block]] += code_counts(codes[:, edges[block] : edges[block + 1]],
                                                          self.code_count, clean)
         runs = window.runs
-        zone_ids, rows, starts, ends = plan.zone_ids[runs], plan.rows[runs], plan.starts[runs], plan.ends[runs]
+        stacks = plan.zone_ids[runs], plan.rows[runs], plan.heights[runs], plan.starts[runs], plan.ends[runs]
         if crossed.size < window.block_count:
-            keep = covering[starts // size - window.first_block] < 0  # runs are cut at block edges
-            zone_ids, rows, starts, ends = zone_ids[keep], rows[keep], starts[keep], ends[keep]
+            keep = covering[stacks[3] // size - window.first_block] < 0  # runs are cut at block edges
+            stacks = tuple(column[keep] for column in stacks)
+        zone_ids, rows, starts, ends = expand_stacks(*stacks)
         # the pixels from the first to the last crossed block, in the runs' coordinates
         first = edges[crossed[0]]
         last = edges[crossed[-1] + 1]

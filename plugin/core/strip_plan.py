@@ -1,6 +1,7 @@
 """A strip's runs planned for counting: read windows, the runs grouped by window, covered blocks.
 
-A strip is one block high. Its runs are cut at block edges; the blocks they touch are grouped
+A strip is one block high. Its runs come in stacks (a run repeated on consecutive rows:
+rasterize.py), counted as runs row by row; they are cut at block edges; the blocks they touch are grouped
 into read windows (adjacent blocks, at most BLOCKS_PER_WINDOW of them: one read and one decoding
 pass per window instead of per block saves per-call overhead). The runs are grouped by window, so
 a window's runs are one slice, counted in one pass over its pixels whatever the number of blocks
@@ -15,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .block_counting import compact_ids, split_at_multiples
+from .block_counting import compact_ids, cut_at_multiples
 
 # 4 blocks of 512 x 512 (1 Mpx): measured faster than 2 or 8, and its temporaries stay in cache
 BLOCKS_PER_WINDOW = 4
@@ -33,7 +34,8 @@ class Window:
 class StripPlan:
     present: np.ndarray  # the ids of the zones in the strip; the runs carry indices into it
     zone_ids: np.ndarray
-    rows: np.ndarray  # from the strip's first row
+    rows: np.ndarray  # from the strip's first row: each stack's first row
+    heights: np.ndarray  # rows of each stack
     starts: np.ndarray
     ends: np.ndarray
     windows: list
@@ -42,16 +44,17 @@ class StripPlan:
         return iter(self.windows)
 
 
-def plan_strip(zone_ids, rows, starts, ends, row_start, height, size, col0, col1) -> StripPlan:
-    """Plan the runs (zone ids, rows, starts, ends in raster pixels, inside columns col0..col1
-    and rows row_start..row_start + height) of one strip of blocks of `size` columns."""
+def plan_strip(zone_ids, rows, heights, starts, ends, row_start, height, size, col0, col1) -> StripPlan:
+    """Plan the stacks of runs (zone ids, first rows, heights, starts, ends in raster pixels, inside
+    columns col0..col1 and rows row_start..row_start + height) of one strip of blocks of `size`
+    columns."""
     present, zone_ids = compact_ids(zone_ids)
-    block, zone_ids, rows, starts, ends = split_at_multiples(zone_ids, rows - row_start, starts, ends, size)
+    block, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, size, zone_ids, rows - row_start,
+                                                                    heights)
     first_block = int(block.min())
     runs_per_block = np.bincount(block - first_block)
     blocks = np.flatnonzero(runs_per_block)  # the blocks touched, from first_block
     block_index = np.cumsum(runs_per_block > 0)[block - first_block] - 1
-    runs_per_block = runs_per_block[blocks]
     blocks += first_block
     # windows: runs of adjacent blocks, cut every BLOCKS_PER_WINDOW blocks
     new_group = np.ones(blocks.size, dtype=bool)
@@ -59,15 +62,14 @@ def plan_strip(zone_ids, rows, starts, ends, row_start, height, size, col0, col1
     group_first = np.flatnonzero(new_group)
     position = np.arange(blocks.size) - np.repeat(group_first, np.diff(np.append(group_first, blocks.size)))
     block_window = np.cumsum(position % BLOCKS_PER_WINDOW == 0) - 1
-    covering = _covering_zones(zone_ids, starts, ends, block_index, blocks, runs_per_block, height, size,
-                               col0, col1)
+    covering = _covering_zones(zone_ids, heights, starts, ends, block_index, blocks, height, size, col0, col1)
     # the runs grouped by window (their order within a window does not matter): a stable sort
     # of small integers is a radix sort
     window = block_window[block_index]
     if np.any(window[1:] < window[:-1]):
         order = np.argsort(window.astype(np.uint16) if block_window[-1] < 65536 else window, kind="stable")
-        zone_ids, rows, starts, ends, window = (zone_ids[order], rows[order], starts[order], ends[order],
-                                                window[order])
+        zone_ids, rows, heights, starts, ends, window = (zone_ids[order], rows[order], heights[order],
+                                                         starts[order], ends[order], window[order])
         del order
     bounds = np.searchsorted(window, np.arange(block_window[-1] + 2)).tolist()
     last_blocks = np.flatnonzero(np.diff(np.append(block_window, -1)) != 0)
@@ -76,19 +78,20 @@ def plan_strip(zone_ids, rows, starts, ends, row_start, height, size, col0, col1
         Window(int(blocks[first]), int(last - first + 1), slice(lo, hi), covering[first : last + 1])
         for first, last, lo, hi in zip(first_blocks.tolist(), last_blocks.tolist(), bounds[:-1], bounds[1:])
     ]
-    return StripPlan(present, zone_ids, rows, starts, ends, windows)
+    return StripPlan(present, zone_ids, rows, heights, starts, ends, windows)
 
 
-def _covering_zones(zone_ids, starts, ends, block_index, blocks, runs_per_block, height, size, col0, col1):
-    """Per block, the zone that covers it whole (a run from its first to its last column in each
-    of its rows), or -1. Runs of one zone never overlap, so `height` full runs of one zone in a
-    block are one per row."""
+def _covering_zones(zone_ids, heights, starts, ends, block_index, blocks, height, size, col0, col1):
+    """Per block, the zone that covers it whole (runs from its first to its last column in each
+    of its rows), or -1. Stacks of one zone never overlap, so full stacks of one zone `height`
+    rows tall in all in a block cover each of its rows once."""
     count = blocks.size
     block_col0 = np.maximum(blocks * size, col0)[block_index]
     block_col1 = np.minimum((blocks + 1) * size, col1)[block_index]
     full = (starts == block_col0) & (ends == block_col1)
-    full_per_block = np.bincount(block_index, weights=full, minlength=count)
-    candidate = (runs_per_block == height) & (full_per_block == height)
+    rows_per_block = np.bincount(block_index, weights=heights, minlength=count)
+    full_rows_per_block = np.bincount(block_index, weights=heights * full, minlength=count)
+    candidate = (rows_per_block == height) & (full_rows_per_block == height)
     covering = np.full(count, -1, dtype=np.int64)
     if not candidate.any():
         return covering
