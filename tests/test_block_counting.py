@@ -9,7 +9,7 @@ and zone ids spread far apart (the sorted path)."""
 import numpy as np
 import pytest
 
-from cisc_impervious.plugin.core import block_counting, rasterize, strip_plan
+from cisc_impervious.plugin.core import block_counting, strip_plan
 from cisc_impervious.plugin.core.block_reading import INVALID
 
 
@@ -46,10 +46,33 @@ def test_count_runs_equals_brute_force(code_count, width, spread):
     zones = np.arange(12) * spread
     zone_ids, rows, starts, ends = _random_runs(rng, height, width, zones, 5)
     out = np.zeros((zones.max() + 1, code_count), dtype=np.int64)
-    block_counting.count_runs(codes, code_count, zone_ids, rows, starts, ends, out)
+    block_counting.count_runs(codes, code_count, zone_ids, rows, np.ones_like(rows), starts, ends, out)
     expected = _brute_force(codes, code_count, zone_ids, rows, starts, ends, zones.max() + 1)
     np.testing.assert_array_equal(out[zones], expected[zones])
     assert out.sum() == expected.sum() > 0
+
+
+@pytest.mark.parametrize("code_count", [4, 16])
+@pytest.mark.parametrize("spread", [1, 1_000_003])
+def test_count_stacks_equals_brute_force(code_count, spread):
+    """Stacks of runs (a run on each of `height` rows from its first), in any order, count the
+    pixels of their rows; long ones cross transition counters' cuts."""
+    rng = np.random.default_rng(code_count + spread % 89)
+    height, width = 40, 700
+    codes = rng.integers(0, code_count, size=(height, width)).astype(np.uint8)
+    codes[rng.random(codes.shape) < 0.2] = INVALID + 1
+    count = 300
+    zone_ids = rng.integers(0, 15, count) * spread
+    rows = rng.integers(0, height, count)
+    heights = np.minimum(rng.integers(1, 30, count), height - rows)
+    starts = rng.integers(0, width - 1, count)
+    ends = np.minimum(starts + rng.choice([1, 2, 7, 300, 699], count), width)
+    out = np.zeros((zone_ids.max() + 1, code_count), dtype=np.int64)
+    block_counting.count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out)
+    expanded = block_counting.expand_stacks(zone_ids, rows, heights, starts, ends)
+    assert expanded[0].size == heights.sum() > count
+    expected = _brute_force(codes, code_count, *expanded, zone_ids.max() + 1)
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_count_runs_long_runs_of_one_code():
@@ -63,7 +86,7 @@ def test_count_runs_long_runs_of_one_code():
             starts = np.array([0, 1, 0, 4096])
             ends = np.array([4096, 4097, 4095, 4097])
             out = np.zeros((3, code_count), dtype=np.int64)
-            block_counting.count_runs(codes, code_count, zone_ids, rows, starts, ends, out)
+            block_counting.count_runs(codes, code_count, zone_ids, rows, np.ones_like(rows), starts, ends, out)
             assert out[:, code].tolist() == [4097, 4096, 4095]
             assert out.sum() == 3 * 4096
 
@@ -172,7 +195,7 @@ def test_plan_strip_of_stacks_equals_its_runs(seed):
     for a, b in zip(by_runs, by_stacks):
         from_runs = sorted(zip(*(column[a.runs].tolist() for column in (
             by_runs.present[by_runs.zone_ids], by_runs.rows, by_runs.starts, by_runs.ends))))
-        expanded = rasterize.expand_stacks(by_stacks.present[by_stacks.zone_ids][b.runs], by_stacks.rows[b.runs],
+        expanded = block_counting.expand_stacks(by_stacks.present[by_stacks.zone_ids][b.runs], by_stacks.rows[b.runs],
                                            by_stacks.heights[b.runs], by_stacks.starts[b.runs],
                                            by_stacks.ends[b.runs])
         assert sorted(zip(*(column.tolist() for column in expanded))) == from_runs
@@ -181,7 +204,7 @@ def test_plan_strip_of_stacks_equals_its_runs(seed):
 def test_expand_stacks():
     zone_ids, rows, heights = np.array([4, 2, 9]), np.array([10, 3, 0]), np.array([3, 1, 2])
     starts, ends = np.array([0, 5, 7]), np.array([2, 6, 9])
-    got = rasterize.expand_stacks(zone_ids, rows, heights, starts, ends)
+    got = block_counting.expand_stacks(zone_ids, rows, heights, starts, ends)
     assert [column.tolist() for column in got] == [
         [4, 4, 4, 2, 9, 9], [10, 11, 12, 3, 0, 1], [0, 0, 0, 5, 7, 7], [2, 2, 2, 6, 9, 9]]
 

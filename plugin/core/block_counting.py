@@ -111,23 +111,41 @@ def compact_ids(zone_ids: np.ndarray):
     return np.flatnonzero(seen) + low, index[zone_ids - low]
 
 
-def count_runs(codes, code_count, zone_ids, rows, starts, ends, out):
-    """Add to out (zones x code_count) the counts per zone over runs (zone id, row, start, end
-    in the coordinates of codes), in any order; runs of one zone never overlap."""
+def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
+    """Add to out (zones x code_count) the counts per zone over stacks of runs (zone id, first
+    row, height, start, end in the coordinates of codes: the run start..end - 1 on each row of
+    the stack), in any order; a zone's runs never overlap. Temporaries follow the runs, never the
+    spread of the ids."""
     width = codes.shape[1]
     bits, _ = PACKING[code_count]
     if bits < 16:
-        _, starts, ends, zone_ids, rows = cut_at_multiples(starts, ends, (1 << bits) - 1, zone_ids, rows)
-    packed = PackedCodes(codes, code_count)
-    flat_starts = rows * width + starts
-    flat_ends = rows * width + ends
-    present, local = compact_ids(zone_ids)
-    out[present] += _zone_counts(packed, code_count, flat_starts, flat_ends, local, present.size)
+        _, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, (1 << bits) - 1, zone_ids, rows,
+                                                                    heights)
+    if zone_ids.size > 1 and np.any(zone_ids[1:] < zone_ids[:-1]):
+        order = np.argsort(zone_ids, kind="stable")
+        zone_ids, rows, heights, starts, ends = (column[order] for column in (zone_ids, rows, heights, starts, ends))
+    # a zone's stacks are consecutive from here on: one sum of its runs' counts
+    zone_firsts = np.flatnonzero(np.diff(zone_ids, prepend=zone_ids[0] - 1)) if zone_ids.size else zone_ids
+    if not zone_firsts.size:
+        return
+    flat_starts = rows.astype(np.int64) * width + starts
+    flat_ends = flat_starts + (ends - starts)
+    if int(heights.max()) > 1:
+        # each stack's rows as runs, in its place: its first row's flat positions plus a row each
+        run_firsts = np.cumsum(heights) - heights
+        row_steps = np.arange(int(heights.sum()), dtype=flat_starts.dtype) * width
+        shift = flat_starts - run_firsts * width
+        flat_ends = np.repeat(flat_ends - flat_starts + shift, heights) + row_steps
+        flat_starts = np.repeat(shift, heights) + row_steps
+        run_zone_firsts = run_firsts[zone_firsts]
+    else:
+        run_zone_firsts = zone_firsts
+    fields = _counter_fields(PackedCodes(codes, code_count), code_count, flat_starts, flat_ends)
+    out[zone_ids[zone_firsts]] += np.add.reduceat(fields, run_zone_firsts, axis=0, dtype=np.int64)
 
 
-def _zone_counts(packed, code_count, flat_starts, flat_ends, local, zone_count):
-    """Per-zone code counts over the runs [start, end) of the flat window; local: each run's
-    zone, 0..zone_count-1."""
+def _counter_fields(packed, code_count, flat_starts, flat_ends):
+    """Each run's count of each code over [start, end) of the flat window: one column a code."""
     bits, _ = PACKING[code_count]
     per_word = 64 // bits
     # the counters of a word, one column each (a word holds them from its low bits up)
@@ -135,15 +153,18 @@ def _zone_counts(packed, code_count, flat_starts, flat_ends, local, zone_count):
         run_sum.astype("<u8", copy=False).view(f"<u{bits // 8}").reshape(-1, per_word)[:, : min(per_word, code_count - index * per_word)]
         for index, run_sum in enumerate(packed.run_sums(flat_starts, flat_ends))
     ]
-    fields = fields[0] if len(fields) == 1 else np.concatenate(fields, axis=1)
-    counts = np.zeros((zone_count, code_count), dtype=np.int64)
-    if local.size > 1 and np.any(local[1:] < local[:-1]):
-        order = np.argsort(local, kind="stable")
-        local, fields = local[order], fields[order]
-    # runs of one zone in a row: one sum per zone
-    firsts = np.flatnonzero(np.diff(local, prepend=-1))
-    counts[local[firsts]] = np.add.reduceat(fields, firsts, axis=0, dtype=np.int64)
-    return counts
+    return fields[0] if len(fields) == 1 else np.concatenate(fields, axis=1)
+
+
+def expand_stacks(zone_ids, rows, heights, starts, ends):
+    """Stacks of runs as one run per row (zone ids, rows, starts, ends), each stack's rows in
+    its place, top to bottom."""
+    if heights.size == 0 or int(heights.max()) == 1:
+        return zone_ids, rows, starts, ends
+    first = np.cumsum(heights) - heights  # of each stack's first row among the runs
+    stack = np.repeat(np.arange(heights.size), heights)  # np.repeat holds the GIL: once
+    row_in_stack = np.arange(stack.size, dtype=rows.dtype) - first[stack].astype(rows.dtype)
+    return zone_ids[stack], rows[stack] + row_in_stack, starts[stack], ends[stack]
 
 
 def code_counts(codes, code_count, clean=False):

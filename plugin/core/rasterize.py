@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .block_counting import expand_stacks
 from .errors import CiscError
 from .zone_rings import (  # noqa: F401 (the readers of rings are imported from here too)
     SPAN_DTYPE,
@@ -146,17 +147,6 @@ def zone_runs(zones: Sequence, geotransform, threads: int = 1) -> ZoneRuns:
     starts = starts[order]
     ends = ends[order]
     return ZoneRuns(zone_ids, rows, starts, ends, pixel_counts, unmeasurable)
-
-
-def expand_stacks(zone_ids, rows, heights, starts, ends):
-    """Stacks of runs as one run per row (zone ids, rows, starts, ends), each stack's rows in
-    its place, top to bottom."""
-    if heights.size == 0 or int(heights.max()) == 1:
-        return zone_ids, rows, starts, ends
-    first = np.cumsum(heights) - heights  # of each stack's first row among the runs
-    stack = np.repeat(np.arange(heights.size), heights)
-    row_in_stack = np.arange(stack.size, dtype=rows.dtype) - first[stack].astype(rows.dtype)
-    return zone_ids[stack], rows[stack] + row_in_stack, starts[stack], ends[stack]
 
 
 def _concatenate(pieces):

@@ -30,8 +30,9 @@ class BandedRuns:
         return sorted(self.bands)
 
     def take(self, band: int) -> Optional[Tuple[np.ndarray, ...]]:
-        """The band's stacks of runs (zone ids, first rows, heights, starts, ends as int64), removed
-        from the store; None when it holds none (or was taken already)."""
+        """The band's stacks of runs (zone ids as int64; first rows, heights, starts, ends as int32:
+        pixel coordinates stay below 2^27), removed from the store; None when it holds none (or
+        was taken already)."""
         with self._lock:
             pieces = self.bands.pop(band, None)
         if not pieces:
@@ -39,7 +40,8 @@ class BandedRuns:
         first_row = band * self.band_rows
         columns = [np.concatenate(column) if len(pieces) > 1 else column[0]
                    for column in zip(*((_zone_ids(piece), *piece[2:]) for piece in pieces))]
-        zone_ids, rows, heights, starts, ends = (column.astype(np.int64) for column in columns)
+        zone_ids = columns[0].astype(np.int64)
+        rows, heights, starts, ends = (column.astype(np.int32) for column in columns[1:])
         rows += first_row
         return zone_ids, rows, heights, starts, ends
 

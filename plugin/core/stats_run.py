@@ -27,7 +27,6 @@ from .block_reading import CodeReader, ReaderSet, Year
 from .errors import CiscCancelled
 from .messages import CoreMessage
 from .raster_io import GridInfo, aligned_offset, is_network_path
-from .rasterize import expand_stacks
 from .run_bands import zone_run_bands
 from .strip_plan import plan_strip
 from .validity import OTHER_VALUE_MODES
@@ -243,12 +242,12 @@ class StatisticsRun:
         if crossed.size < window.block_count:
             keep = covering[stacks[3] // size - window.first_block] < 0  # runs are cut at block edges
             stacks = tuple(column[keep] for column in stacks)
-        zone_ids, rows, starts, ends = expand_stacks(*stacks)
         # the pixels from the first to the last crossed block, in the runs' coordinates
         first = edges[crossed[0]]
         last = edges[crossed[-1] + 1]
         offset = window_col0 + first
-        count_runs(codes[:, first:last], self.code_count, zone_ids, rows, starts - offset, ends - offset,
+        zone_ids, rows, heights, starts, ends = stacks
+        count_runs(codes[:, first:last], self.code_count, zone_ids, rows, heights, starts - offset, ends - offset,
                    strip_counts)
 
     def _thread_readers(self) -> ReaderSet:

@@ -86,13 +86,14 @@ def _covering_zones(zone_ids, heights, starts, ends, block_index, blocks, height
     of its rows), or -1. Stacks of one zone never overlap, so full stacks of one zone `height`
     rows tall in all in a block cover each of its rows once."""
     count = blocks.size
+    covering = np.full(count, -1, dtype=np.int64)
+    candidate = np.bincount(block_index, weights=heights, minlength=count) == height
+    if not candidate.any():  # blocks crossed by many small zones: no block is a candidate
+        return covering
     block_col0 = np.maximum(blocks * size, col0)[block_index]
     block_col1 = np.minimum((blocks + 1) * size, col1)[block_index]
     full = (starts == block_col0) & (ends == block_col1)
-    rows_per_block = np.bincount(block_index, weights=heights, minlength=count)
-    full_rows_per_block = np.bincount(block_index, weights=heights * full, minlength=count)
-    candidate = (rows_per_block == height) & (full_rows_per_block == height)
-    covering = np.full(count, -1, dtype=np.int64)
+    candidate &= np.bincount(block_index, weights=heights * full, minlength=count) == height
     if not candidate.any():
         return covering
     in_candidate = candidate[block_index]
