@@ -117,10 +117,6 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
     the stack), in any order; a zone's runs never overlap. Temporaries follow the runs, never the
     spread of the ids."""
     width = codes.shape[1]
-    bits, _ = PACKING[code_count]
-    if bits < 16:
-        _, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, (1 << bits) - 1, zone_ids, rows,
-                                                                    heights)
     if zone_ids.size > 1 and np.any(zone_ids[1:] < zone_ids[:-1]):
         order = np.argsort(zone_ids, kind="stable")
         zone_ids, rows, heights, starts, ends = (column[order] for column in (zone_ids, rows, heights, starts, ends))
@@ -130,6 +126,7 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
         return
     flat_starts = rows.astype(np.int64) * width + starts
     flat_ends = flat_starts + (ends - starts)
+    run_zone_firsts = zone_firsts
     if int(heights.max()) > 1:
         # each stack's rows as runs, in its place: its first row's flat positions plus a row each
         run_firsts = np.cumsum(heights) - heights
@@ -138,10 +135,26 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
         flat_ends = np.repeat(flat_ends - flat_starts + shift, heights) + row_steps
         flat_starts = np.repeat(shift, heights) + row_steps
         run_zone_firsts = run_firsts[zone_firsts]
-    else:
-        run_zone_firsts = zone_firsts
+    bits, _ = PACKING[code_count]
+    if bits < 16:
+        flat_starts, flat_ends, piece_firsts = _cut_long_runs(flat_starts, flat_ends, (1 << bits) - 1)
+        if piece_firsts is not None:
+            run_zone_firsts = piece_firsts[run_zone_firsts]
     fields = _counter_fields(PackedCodes(codes, code_count), code_count, flat_starts, flat_ends)
     out[zone_ids[zone_firsts]] += np.add.reduceat(fields, run_zone_firsts, axis=0, dtype=np.int64)
+
+
+def _cut_long_runs(flat_starts, flat_ends, limit):
+    """Runs longer than limit cut into pieces of at most limit pixels, in their place: (starts,
+    ends, each run's first piece's position, or None when none was cut)."""
+    extra = (flat_ends - flat_starts - 1) // limit  # pieces beyond the first
+    if not extra.any():
+        return flat_starts, flat_ends, None
+    pieces = extra + 1
+    firsts = np.cumsum(pieces) - pieces
+    starts = np.repeat(flat_starts - firsts * limit, pieces) + np.arange(int(pieces.sum())) * limit
+    ends = np.minimum(starts + limit, np.repeat(flat_ends, pieces))
+    return starts, ends, firsts
 
 
 def _counter_fields(packed, code_count, flat_starts, flat_ends):
