@@ -121,20 +121,27 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
         order = np.argsort(zone_ids, kind="stable")
         zone_ids, rows, heights, starts, ends = (column[order] for column in (zone_ids, rows, heights, starts, ends))
     # a zone's stacks are consecutive from here on: one sum of its runs' counts
-    zone_firsts = np.flatnonzero(np.diff(zone_ids, prepend=zone_ids[0] - 1)) if zone_ids.size else zone_ids
-    if not zone_firsts.size:
+    if not zone_ids.size:
         return
+    new_zone = np.empty(zone_ids.size, dtype=bool)
+    new_zone[0] = True
+    np.not_equal(zone_ids[1:], zone_ids[:-1], out=new_zone[1:])
+    zone_firsts = np.flatnonzero(new_zone)
     flat_starts = rows.astype(np.int64) * width + starts
-    flat_ends = flat_starts + (ends - starts)
+    lengths = ends - starts
     run_zone_firsts = zone_firsts
     if int(heights.max()) > 1:
-        # each stack's rows as runs, in its place: its first row's flat positions plus a row each
+        # each stack's rows as runs, in its place: its first row's flat positions plus a row
+        # each (numpy's repeat would hold the GIL: the stack of each run by a running count)
         run_firsts = np.cumsum(heights) - heights
-        row_steps = np.arange(int(heights.sum()), dtype=flat_starts.dtype) * width
-        shift = flat_starts - run_firsts * width
-        flat_ends = np.repeat(flat_ends - flat_starts + shift, heights) + row_steps
-        flat_starts = np.repeat(shift, heights) + row_steps
+        stack_starts = np.zeros(int(heights.sum()), dtype=np.intp)
+        stack_starts[run_firsts[1:]] = 1  # heights are at least 1: no two stacks start together
+        stack = np.cumsum(stack_starts, out=stack_starts)
+        row_in_stack = np.arange(stack.size) - run_firsts[stack]
+        flat_starts = flat_starts[stack] + row_in_stack * width
+        lengths = lengths[stack]
         run_zone_firsts = run_firsts[zone_firsts]
+    flat_ends = flat_starts + lengths
     bits, _ = PACKING[code_count]
     if bits < 16:
         flat_starts, flat_ends, piece_firsts = _cut_long_runs(flat_starts, flat_ends, (1 << bits) - 1)

@@ -78,13 +78,15 @@ CROSSINGS_PER_CHUNK = 1 << 17
 MAX_PIXEL_COORDINATE = float(1 << 26)
 
 
-def zone_batches(zones: Sequence, geotransform, threads: int = 1):
+def zone_batches(zones: Sequence, geotransform, threads: int = 1, finish=None):
     """(zone count, iterator over the batches of zones in order). Each batch is (its first zone,
     its zone count, its stacks of runs: zone ids, first rows, heights, starts, ends as int32
     arrays sorted by zone, first row and column, or None; its unmeasurable zones). A stack covers
     columns start..end - 1 of its rows first row..first row + height - 1; a zone's stacks never
-    overlap. Batches are rasterized on `threads` threads (numpy
-    releases the GIL on their large arrays) while the caller consumes the earlier ones."""
+    overlap. Batches are rasterized on `threads` threads (numpy releases the GIL on their large
+    arrays) while the caller consumes the earlier ones; finish(first zone, zone count, stacks),
+    when given, replaces the stacks in the batch's thread (the caller's own work on a batch,
+    done in parallel too)."""
     if geotransform[2] != 0 or geotransform[4] != 0:
         raise CiscError("Rotated rasters are not supported (the geotransform has rotation terms).")
     zones = list(zones)
@@ -94,6 +96,8 @@ def zone_batches(zones: Sequence, geotransform, threads: int = 1):
     def batch(first):
         chunk = zones[first : stops[first]]
         runs, unmeasurable = _batch_runs(chunk, first, geotransform)
+        if finish is not None:
+            runs = finish(first, len(chunk), runs)
         return first, len(chunk), runs, unmeasurable
 
     def batches():
@@ -276,7 +280,7 @@ def _crossings(ax, ay, bx, by, part, stacks=True):
         single = ~stacked
         x0, y0, x1, y1 = x0[single], y0[single], x1[single], y1[single]
         first_row, counts, part = first_row[single], counts[single], part[single]
-    edge = np.repeat(np.arange(counts.size), counts)  # np.repeat holds the GIL: used once
+    edge = _owners(counts)
     rows = np.arange(edge.size, dtype=SPAN_DTYPE) - (np.cumsum(counts) - counts - first_row)[edge]
     ex0, ey0 = x0[edge], y0[edge]
     xs = (rows + 0.5 - ey0) * (x1[edge] - ex0) / (y1[edge] - ey0) + ex0
@@ -287,6 +291,14 @@ def _crossings(ax, ay, bx, by, part, stacks=True):
         return parts, rows, heights, columns
     return (np.concatenate([parts, stack_parts]), np.concatenate([rows, stack_rows]),
             np.concatenate([heights, stack_heights]), np.concatenate([columns, stack_columns]))
+
+
+def _owners(counts):
+    """For counts (each at least 1), the index of the count each of their sum's items belongs to:
+    np.repeat(np.arange(counts.size), counts), in operations that release the GIL."""
+    starts = np.zeros(int(counts.sum()), dtype=np.intp)
+    starts[(np.cumsum(counts) - counts)[1:]] = 1
+    return np.cumsum(starts, out=starts)
 
 
 def _stack_pieces(part, first_row, counts, candidate):

@@ -65,31 +65,49 @@ def _piece(first_zone, runs, lo, hi, first_row):
 def zone_run_bands(zones: Sequence, geotransform, band_rows: int, threads: int = 1) -> BandedRuns:
     """The runs of every zone (WKB, OGR geometries or None) on the grid of geotransform, by band
     of band_rows rows (band b holds rows b * band_rows to (b + 1) * band_rows - 1)."""
-    count, batches = zone_batches(zones, geotransform, threads)
+
+    def banded(first, size, runs):
+        return None if runs is None else _batch_bands(first, size, runs, band_rows)
+
+    count, batches = zone_batches(zones, geotransform, threads, finish=banded)
     pixel_counts = np.zeros(count, dtype=np.int64)
     unmeasurable = []
     bands: Dict[int, list] = {}
-    for first, size, runs, bad in batches:
+    for first, size, batch, bad in batches:
         unmeasurable.extend(bad)
-        if runs is None:
+        if batch is None:
             continue
-        zone_ids, rows, heights, starts, ends = runs
-        pixel_counts[first : first + size] += np.bincount(
-            zone_ids - first, weights=(ends - starts).astype(np.int64) * heights, minlength=size
-        ).astype(np.int64)
-        # stacks cut at band edges, in rasterize's int32 (rows and heights stay below 2^31)
-        band, rows, row_ends, zone_ids, starts, ends = cut_at_multiples(rows, rows + heights, band_rows, zone_ids,
-                                                                         starts, ends)
-        runs = (zone_ids, rows, row_ends - rows, starts, ends)
-        low, high = int(band.min()), int(band.max())
-        if low != high:
-            # a stable sort of 16-bit integers is a radix sort
-            order = np.argsort((band - low).astype(np.uint16) if high - low < 65536 else band, kind="stable")
-            band = band[order]
-            runs = tuple(column[order] for column in runs)
-            del order
-        edges = np.flatnonzero(band[1:] != band[:-1]) + 1
-        for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), band.size]):
-            number = int(band[lo])
-            bands.setdefault(number, []).append(_piece(first, runs, lo, hi, number * band_rows))
+        batch_pixels, pieces = batch
+        pixel_counts[first : first + size] += batch_pixels
+        for number, piece in pieces:
+            bands.setdefault(number, []).append(piece)
     return BandedRuns(int(band_rows), pixel_counts, np.array(sorted(unmeasurable), dtype=SPAN_DTYPE), bands)
+
+
+def _batch_bands(first, size, runs, band_rows):
+    """(the pixel centres of each zone of a batch, [(band, its piece of the batch's stacks)]),
+    computed in the batch's thread."""
+    zone_ids, rows, heights, starts, ends = runs
+    # summed zone by zone (the stacks come by zone; a ufunc releases the GIL, bincount does not)
+    new_zone = np.ones(zone_ids.size, dtype=bool)
+    np.not_equal(zone_ids[1:], zone_ids[:-1], out=new_zone[1:])
+    zone_firsts = np.flatnonzero(new_zone)
+    pixels = np.zeros(size, dtype=np.int64)
+    pixels[zone_ids[zone_firsts] - first] = np.add.reduceat((ends - starts).astype(np.int64) * heights, zone_firsts)
+    # stacks cut at band edges, in rasterize's int32 (rows and heights stay below 2^31)
+    band, rows, row_ends, zone_ids, starts, ends = cut_at_multiples(rows, rows + heights, band_rows, zone_ids,
+                                                                     starts, ends)
+    runs = (zone_ids, rows, row_ends - rows, starts, ends)
+    low, high = int(band.min()), int(band.max())
+    if low != high:
+        # a stable sort of 16-bit integers is a radix sort
+        order = np.argsort((band - low).astype(np.uint16) if high - low < 65536 else band, kind="stable")
+        band = band[order]
+        runs = tuple(column[order] for column in runs)
+        del order
+    edges = np.flatnonzero(band[1:] != band[:-1]) + 1
+    pieces = []
+    for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), band.size]):
+        number = int(band[lo])
+        pieces.append((number, _piece(first, runs, lo, hi, number * band_rows)))
+    return pixels, pieces

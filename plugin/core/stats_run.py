@@ -231,8 +231,8 @@ class StatisticsRun:
             strip_counts[covering[0]] += code_counts(codes, self.code_count, clean)
             return
         # block b of the window spans window columns edges[b] to edges[b + 1]
-        edges = np.clip(np.arange(window.block_count + 1) * size + window.first_block * size - window_col0,
-                        0, codes.shape[1]).tolist()
+        edges = [min(max((window.first_block + block) * size - window_col0, 0), codes.shape[1])
+                 for block in range(window.block_count + 1)]
         crossed = np.flatnonzero(covering < 0)
         for block in np.flatnonzero(covering >= 0).tolist():
             strip_counts[covering[block]] += code_counts(codes[:, edges[block] : edges[block + 1]],
