@@ -9,7 +9,7 @@ and zone ids spread far apart (the sorted path)."""
 import numpy as np
 import pytest
 
-from cisc_impervious.plugin.core import block_counting, strip_plan
+from cisc_impervious.plugin.core import block_counting, intervals, strip_plan
 from cisc_impervious.plugin.core.block_reading import INVALID
 
 
@@ -69,7 +69,7 @@ def test_count_stacks_equals_brute_force(code_count, spread):
     ends = np.minimum(starts + rng.choice([1, 2, 7, 300, 699], count), width)
     out = np.zeros((zone_ids.max() + 1, code_count), dtype=np.int64)
     block_counting.count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out)
-    expanded = block_counting.expand_stacks(zone_ids, rows, heights, starts, ends)
+    expanded = intervals.expand_stacks(zone_ids, rows, heights, starts, ends)
     assert expanded[0].size == heights.sum() > count
     expected = _brute_force(codes, code_count, *expanded, zone_ids.max() + 1)
     np.testing.assert_array_equal(out, expected)
@@ -195,7 +195,7 @@ def test_plan_strip_of_stacks_equals_its_runs(seed):
     for a, b in zip(by_runs, by_stacks):
         from_runs = sorted(zip(*(column[a.runs].tolist() for column in (
             by_runs.present[by_runs.zone_ids], by_runs.rows, by_runs.starts, by_runs.ends))))
-        expanded = block_counting.expand_stacks(by_stacks.present[by_stacks.zone_ids][b.runs], by_stacks.rows[b.runs],
+        expanded = intervals.expand_stacks(by_stacks.present[by_stacks.zone_ids][b.runs], by_stacks.rows[b.runs],
                                            by_stacks.heights[b.runs], by_stacks.starts[b.runs],
                                            by_stacks.ends[b.runs])
         assert sorted(zip(*(column.tolist() for column in expanded))) == from_runs
@@ -204,7 +204,7 @@ def test_plan_strip_of_stacks_equals_its_runs(seed):
 def test_expand_stacks():
     zone_ids, rows, heights = np.array([4, 2, 9]), np.array([10, 3, 0]), np.array([3, 1, 2])
     starts, ends = np.array([0, 5, 7]), np.array([2, 6, 9])
-    got = block_counting.expand_stacks(zone_ids, rows, heights, starts, ends)
+    got = intervals.expand_stacks(zone_ids, rows, heights, starts, ends)
     assert [column.tolist() for column in got] == [
         [4, 4, 4, 2, 9, 9], [10, 11, 12, 3, 0, 1], [0, 0, 0, 5, 7, 7], [2, 2, 2, 6, 9, 9]]
 
@@ -235,5 +235,23 @@ def test_cut_at_multiples_equals_cutting_run_by_run():
                 stop = min(end, (index + 1) * unit)
                 expected.append((index, cut, stop, zone, row))
                 cut = stop
-        got = block_counting.cut_at_multiples(starts, ends, unit, zone_ids, rows)
+        got = intervals.cut_at_multiples(starts, ends, unit, zone_ids, rows)
         assert list(zip(*(column.tolist() for column in got))) == [tuple(map(int, piece)) for piece in expected]
+
+
+def test_owners_and_cut_long_equal_repeat():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        counts = rng.integers(1, 9, int(rng.integers(1, 40)))
+        owner, firsts = intervals.owners(counts)
+        assert owner.tolist() == np.repeat(np.arange(counts.size), counts).tolist()
+        assert firsts.tolist() == (np.cumsum(counts) - counts).tolist()
+        starts = rng.integers(-50, 500, counts.size)
+        ends = starts + counts * int(rng.integers(1, 30))
+        limit = int(rng.integers(1, 40))
+        new_starts, new_ends, first_piece = intervals.cut_long(starts, ends, limit)
+        expected = [(cut, min(cut + limit, end)) for start, end in zip(starts.tolist(), ends.tolist())
+                    for cut in range(start, end, limit)]
+        assert list(zip(new_starts.tolist(), new_ends.tolist())) == expected
+        if first_piece is not None:
+            assert new_starts[first_piece].tolist() == starts.tolist()

@@ -14,6 +14,8 @@ of their ids: ids spread wider than the runs warrant are compacted first.
 
 import numpy as np
 
+from .intervals import cut_long, owners
+
 # zone ids spread at most this plus 4 per id (repeats counted) are compacted with a table of
 # the spread; wider ones with a sort (np.unique), so that no temporary grows with the spread
 DIRECT_SPAN = 1024
@@ -131,12 +133,8 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
     lengths = ends - starts
     run_zone_firsts = zone_firsts
     if int(heights.max()) > 1:
-        # each stack's rows as runs, in its place: its first row's flat positions plus a row
-        # each (numpy's repeat would hold the GIL: the stack of each run by a running count)
-        run_firsts = np.cumsum(heights) - heights
-        stack_starts = np.zeros(int(heights.sum()), dtype=np.intp)
-        stack_starts[run_firsts[1:]] = 1  # heights are at least 1: no two stacks start together
-        stack = np.cumsum(stack_starts, out=stack_starts)
+        # each stack's rows as runs, in its place: its first row's flat positions plus a row each
+        stack, run_firsts = owners(heights)
         row_in_stack = np.arange(stack.size) - run_firsts[stack]
         flat_starts = flat_starts[stack] + row_in_stack * width
         lengths = lengths[stack]
@@ -144,24 +142,11 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
     flat_ends = flat_starts + lengths
     bits, _ = PACKING[code_count]
     if bits < 16:
-        flat_starts, flat_ends, piece_firsts = _cut_long_runs(flat_starts, flat_ends, (1 << bits) - 1)
+        flat_starts, flat_ends, piece_firsts = cut_long(flat_starts, flat_ends, (1 << bits) - 1)
         if piece_firsts is not None:
             run_zone_firsts = piece_firsts[run_zone_firsts]
     fields = _counter_fields(PackedCodes(codes, code_count), code_count, flat_starts, flat_ends)
     out[zone_ids[zone_firsts]] += np.add.reduceat(fields, run_zone_firsts, axis=0, dtype=np.int64)
-
-
-def _cut_long_runs(flat_starts, flat_ends, limit):
-    """Runs longer than limit cut into pieces of at most limit pixels, in their place: (starts,
-    ends, each run's first piece's position, or None when none was cut)."""
-    extra = (flat_ends - flat_starts - 1) // limit  # pieces beyond the first
-    if not extra.any():
-        return flat_starts, flat_ends, None
-    pieces = extra + 1
-    firsts = np.cumsum(pieces) - pieces
-    starts = np.repeat(flat_starts - firsts * limit, pieces) + np.arange(int(pieces.sum())) * limit
-    ends = np.minimum(starts + limit, np.repeat(flat_ends, pieces))
-    return starts, ends, firsts
 
 
 def _counter_fields(packed, code_count, flat_starts, flat_ends):
@@ -174,17 +159,6 @@ def _counter_fields(packed, code_count, flat_starts, flat_ends):
         for index, run_sum in enumerate(packed.run_sums(flat_starts, flat_ends))
     ]
     return fields[0] if len(fields) == 1 else np.concatenate(fields, axis=1)
-
-
-def expand_stacks(zone_ids, rows, heights, starts, ends):
-    """Stacks of runs as one run per row (zone ids, rows, starts, ends), each stack's rows in
-    its place, top to bottom."""
-    if heights.size == 0 or int(heights.max()) == 1:
-        return zone_ids, rows, starts, ends
-    first = np.cumsum(heights) - heights  # of each stack's first row among the runs
-    stack = np.repeat(np.arange(heights.size), heights)  # np.repeat holds the GIL: once
-    row_in_stack = np.arange(stack.size, dtype=rows.dtype) - first[stack].astype(rows.dtype)
-    return zone_ids[stack], rows[stack] + row_in_stack, starts[stack], ends[stack]
 
 
 def code_counts(codes, code_count, clean=False):
@@ -213,33 +187,3 @@ def histogram(codes: np.ndarray, code_count: int) -> np.ndarray:
     else:
         first, second = pairs.sum(axis=1), pairs.sum(axis=0)
     return (first + second)[:code_count]
-
-
-def cut_at_multiples(starts, ends, unit, *carried):
-    """Cut intervals [start, end) at multiples of unit; return (unit index, starts, ends, *carried)
-    with the pieces of an interval in its place and in order, each carrying its interval's values.
-
-    Usually few intervals cross a multiple: only those are expanded (np.repeat holds the GIL, so
-    it is kept to them), the others are moved to their new positions with one scatter."""
-    first = starts // unit
-    extra = (ends - 1) // unit - first  # pieces beyond the first
-    if not extra.any():
-        return (first, starts, ends, *carried)
-    position = np.arange(starts.size) + (np.cumsum(extra) - extra)  # of each interval's first piece
-    total = starts.size + int(extra.sum())
-    split = np.flatnonzero(extra)
-    pieces = extra[split] + 1
-    source = np.repeat(split, pieces)  # the split intervals, once per piece
-    offset = np.arange(source.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    targets = position[source] + offset
-    out = []
-    for column in (first, starts, ends, *carried):
-        values = np.empty(total, dtype=column.dtype)
-        values[position] = column  # every interval's first piece (a split one's is rewritten below)
-        values[targets] = column[source]
-        out.append(values)
-    index, new_starts, new_ends = out[:3]
-    index[targets] += offset
-    new_starts[targets] = np.maximum(new_starts[targets], index[targets] * unit)
-    new_ends[targets] = np.minimum(new_ends[targets], (index[targets] + 1) * unit)
-    return tuple(out)

@@ -24,8 +24,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .block_counting import expand_stacks
 from .errors import CiscError
+from .intervals import expand_stacks, owners
 from .zone_rings import (  # noqa: F401 (the readers of rings are imported from here too)
     SPAN_DTYPE,
     batch_rings,
@@ -280,7 +280,7 @@ def _crossings(ax, ay, bx, by, part, stacks=True):
         single = ~stacked
         x0, y0, x1, y1 = x0[single], y0[single], x1[single], y1[single]
         first_row, counts, part = first_row[single], counts[single], part[single]
-    edge = _owners(counts)
+    edge, _ = owners(counts)
     rows = np.arange(edge.size, dtype=SPAN_DTYPE) - (np.cumsum(counts) - counts - first_row)[edge]
     ex0, ey0 = x0[edge], y0[edge]
     xs = (rows + 0.5 - ey0) * (x1[edge] - ex0) / (y1[edge] - ey0) + ex0
@@ -291,14 +291,6 @@ def _crossings(ax, ay, bx, by, part, stacks=True):
         return parts, rows, heights, columns
     return (np.concatenate([parts, stack_parts]), np.concatenate([rows, stack_rows]),
             np.concatenate([heights, stack_heights]), np.concatenate([columns, stack_columns]))
-
-
-def _owners(counts):
-    """For counts (each at least 1), the index of the count each of their sum's items belongs to:
-    np.repeat(np.arange(counts.size), counts), in operations that release the GIL."""
-    starts = np.zeros(int(counts.sum()), dtype=np.intp)
-    starts[(np.cumsum(counts) - counts)[1:]] = 1
-    return np.cumsum(starts, out=starts)
 
 
 def _stack_pieces(part, first_row, counts, candidate):
@@ -340,11 +332,12 @@ def _stack_pieces(part, first_row, counts, candidate):
     lo = np.searchsorted(cuts, key[cand] + top[cand], side="right")
     hi = np.searchsorted(cuts, key[cand] + bottom[cand], side="left")
     pieces = hi - lo + 1
-    piece_edge = np.repeat(cand, pieces)
-    inner = np.arange(piece_edge.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)  # piece in its edge
-    piece_lo = np.repeat(lo, pieces) + inner  # the cut below the piece's top, if any
+    owner, firsts = owners(pieces)
+    piece_edge = cand[owner]
+    inner = np.arange(owner.size) - firsts[owner]  # the piece's place in its edge
+    piece_lo = lo[owner] + inner  # the cut below the piece's top, if any
     is_first = inner == 0
-    is_last = inner == np.repeat(pieces - 1, pieces)
+    is_last = inner == (pieces - 1)[owner]
     piece_key = key[piece_edge]
     piece_top = np.where(is_first, top[piece_edge], cuts[np.minimum(piece_lo - 1, cuts.size - 1)] - piece_key)
     piece_bottom = np.where(is_last, bottom[piece_edge], cuts[np.minimum(piece_lo, cuts.size - 1)] - piece_key)

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .block_counting import cut_at_multiples
+from .intervals import cut_at_multiples
 from .rasterize import SPAN_DTYPE, zone_batches
 
 

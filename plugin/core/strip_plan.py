@@ -16,7 +16,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .block_counting import compact_ids, cut_at_multiples
+from .block_counting import compact_ids
+from .intervals import cut_at_multiples
 
 # 4 blocks of 512 x 512 (1 Mpx): measured faster than 2 or 8, and its temporaries stay in cache
 BLOCKS_PER_WINDOW = 4
