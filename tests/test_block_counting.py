@@ -201,6 +201,46 @@ def test_plan_strip_of_stacks_equals_its_runs(seed):
         assert sorted(zip(*(column.tolist() for column in expanded))) == from_runs
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_plan_strip_of_small_zones_cuts_at_window_edges_only(seed):
+    """Runs all shorter than a block (a grid of small zones): no block can be covered, the runs are
+    cut only where aligned windows meet, and they still give the pixels given."""
+    rng = np.random.default_rng(seed)
+    size, height, row_start = 16, 5, 80
+    col0, col1 = 7, 16 * 40 - 3
+    runs = []
+    for zone in range(60):
+        row, start = int(rng.integers(0, height)), int(rng.integers(col0, col1 - 1))
+        runs.append((zone, row, int(rng.integers(1, 3)), start, min(col1, start + int(rng.integers(1, 9)))))
+    runs = np.array(runs, dtype=np.int64)
+    zone_ids, rows, heights, starts, ends = (runs[:, column].copy() for column in range(5))
+    heights = np.minimum(heights, height - rows)
+    # the narrowest block is the first, 7..15: 9 columns, longer than every run
+    plan = strip_plan.plan_strip(zone_ids * 7 + 3, rows + row_start, heights, starts, ends, row_start, height,
+                                 size, col0, col1)
+    per_window = strip_plan.BLOCKS_PER_WINDOW
+    previous_last = -1
+    crossing_a_block_edge = 0
+    for window in plan:
+        last = window.first_block + window.block_count - 1
+        assert window.first_block > previous_last and window.first_block // per_window == last // per_window
+        assert np.all(window.covering_zone == -1)
+        previous_last = last
+        in_window = slice(window.runs.start, window.runs.stop)
+        assert plan.starts[in_window].min() // size == window.first_block
+        assert (plan.ends[in_window].max() - 1) // size == last
+        crossing_a_block_edge += int(np.sum(plan.starts[in_window] // size != (plan.ends[in_window] - 1) // size))
+    assert crossing_a_block_edge > 0  # not cut inside a window
+    given = np.zeros((60 * 7 + 3, height, col1), dtype=np.int64)
+    for zone, row, rows_tall, start, end in zip(zone_ids * 7 + 3, rows, heights, starts, ends):
+        given[zone, row : row + rows_tall, start:end] += 1
+    planned = np.zeros_like(given)
+    for zone, row, rows_tall, start, end in zip(plan.present[plan.zone_ids], plan.rows, plan.heights, plan.starts,
+                                                plan.ends):
+        planned[zone, row : row + rows_tall, start:end] += 1
+    np.testing.assert_array_equal(planned, given)
+
+
 def test_expand_stacks():
     zone_ids, rows, heights = np.array([4, 2, 9]), np.array([10, 3, 0]), np.array([3, 1, 2])
     starts, ends = np.array([0, 5, 7]), np.array([2, 6, 9])

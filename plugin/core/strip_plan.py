@@ -1,12 +1,15 @@
 """A strip's runs planned for counting: read windows, the runs grouped by window, covered blocks.
 
 A strip is one block high. Its runs come in stacks (a run repeated on consecutive rows:
-rasterize.py), counted as runs row by row; they are cut at block edges; the blocks they touch are grouped
-into read windows (adjacent blocks, at most BLOCKS_PER_WINDOW of them: one read and one decoding
-pass per window instead of per block saves per-call overhead). The runs are grouped by window, so
-a window's runs are one slice, counted in one pass over its pixels whatever the number of blocks
-and zones in it (block_counting.count_runs takes runs in any order). A block that one zone covers
-whole (the inside of large zones) is marked: it is counted with whole-array counts instead.
+rasterize.py), counted as runs row by row. They are cut at block edges, and the blocks they
+touch are grouped into read windows (adjacent blocks, at most BLOCKS_PER_WINDOW of them: one read
+and one decoding pass per window instead of per block saves per-call overhead). The runs are
+grouped by window, so a window's runs are one slice, counted in one pass over its pixels whatever
+the number of blocks and zones in it (block_counting.count_runs takes runs in any order). A block
+that one zone covers whole (the inside of large zones) is marked: it is counted with whole-array
+counts instead. When no run of the strip is as long as a block (a grid of small zones), no block
+can be covered: the runs are cut only at the edges of windows aligned every BLOCKS_PER_WINDOW
+blocks, so there are fewer of them to count.
 
 Everything is computed for all the strip's runs at once with numpy: no Python per block or run.
 """
@@ -50,8 +53,10 @@ def plan_strip(zone_ids, rows, heights, starts, ends, row_start, height, size, c
     columns col0..col1 and rows row_start..row_start + height) of one strip of blocks of `size`
     columns."""
     present, zone_ids = compact_ids(zone_ids)
-    block, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, size, zone_ids, rows - row_start,
-                                                                    heights)
+    rows = rows - row_start
+    if int((ends - starts).max()) < _narrowest_block(size, col0, col1):
+        return _plan_without_covered_blocks(present, zone_ids, rows, heights, starts, ends, size)
+    block, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, size, zone_ids, rows, heights)
     first_block = int(block.min())
     runs_per_block = np.bincount(block - first_block)
     blocks = np.flatnonzero(runs_per_block)  # the blocks touched, from first_block
@@ -78,6 +83,38 @@ def plan_strip(zone_ids, rows, heights, starts, ends, row_start, height, size, c
     windows = [
         Window(int(blocks[first]), int(last - first + 1), slice(lo, hi), covering[first : last + 1])
         for first, last, lo, hi in zip(first_blocks.tolist(), last_blocks.tolist(), bounds[:-1], bounds[1:])
+    ]
+    return StripPlan(present, zone_ids, rows, heights, starts, ends, windows)
+
+
+def _narrowest_block(size, col0, col1) -> int:
+    """The width of the narrowest block of the columns col0..col1 (those at its ends may be cut)."""
+    first = min((col0 // size + 1) * size, col1) - col0
+    last = col1 - max((col1 - 1) // size * size, col0)
+    return min(size, first, last)
+
+
+def _plan_without_covered_blocks(present, zone_ids, rows, heights, starts, ends, size) -> StripPlan:
+    """The plan of a strip whose runs are all shorter than its narrowest block (a grid of small
+    zones): no block can be covered whole, so the runs are cut only at the edges of windows of
+    BLOCKS_PER_WINDOW blocks (aligned to them), not at every block's: fewer, longer runs to count.
+    A window spans the blocks from its runs' first to their last."""
+    span = BLOCKS_PER_WINDOW * size
+    window, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, span, zone_ids, rows, heights)
+    low, high = int(window.min()), int(window.max())
+    if np.any(window[1:] < window[:-1]):
+        # a stable sort of small integers is a radix sort
+        order = np.argsort((window - low).astype(np.uint16) if high - low < 65536 else window, kind="stable")
+        zone_ids, rows, heights, starts, ends, window = (zone_ids[order], rows[order], heights[order],
+                                                         starts[order], ends[order], window[order])
+        del order
+    firsts = np.flatnonzero(np.diff(window, prepend=window[0] - 1))
+    bounds = np.append(firsts, window.size).tolist()
+    first_blocks = (np.minimum.reduceat(starts, firsts) // size).tolist()
+    last_blocks = ((np.maximum.reduceat(ends, firsts) - 1) // size).tolist()
+    windows = [
+        Window(first, last - first + 1, slice(lo, hi), np.full(last - first + 1, -1, dtype=np.int64))
+        for first, last, lo, hi in zip(first_blocks, last_blocks, bounds[:-1], bounds[1:])
     ]
     return StripPlan(present, zone_ids, rows, heights, starts, ends, windows)
 
