@@ -295,3 +295,16 @@ def test_owners_and_cut_long_equal_repeat():
         assert list(zip(new_starts.tolist(), new_ends.tolist())) == expected
         if first_piece is not None:
             assert new_starts[first_piece].tolist() == starts.tolist()
+
+
+@pytest.mark.parametrize("code_count", [4, 16])
+def test_histogram_equals_bincount(code_count):
+    rng = np.random.default_rng(code_count)
+    for shape in ((512, 512), (7, 13), (3, 4)):
+        clean = rng.integers(0, code_count, size=shape).astype(np.uint8)
+        dirty = clean.copy()
+        dirty[rng.random(shape) < 0.3] = INVALID + 5
+        for codes, is_clean in ((clean, True), (clean, False), (dirty, False)):
+            expected = np.bincount(codes.ravel(), minlength=256)[:code_count]
+            np.testing.assert_array_equal(block_counting.histogram(codes, code_count, is_clean), expected)
+            np.testing.assert_array_equal(block_counting.code_counts(codes, code_count, is_clean), expected)
