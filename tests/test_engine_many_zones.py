@@ -165,6 +165,22 @@ def test_batches_of_one_ring_zones_read_as_zone_by_zone(small, grid, monkeypatch
     assert len(fast) > 10_000
 
 
+@pytest.mark.parametrize("multi", [False, True])
+def test_batches_of_grid_cells_of_one_size_read_as_zone_by_zone(small, grid, multi, monkeypatch):
+    """Cells of one WKB size (a fishnet) are read as a table, zone by row: the same runs as zone by zone."""
+    from cisc_impervious.plugin.core import rasterize, zone_rings
+
+    squares = [g for g in grid if g.GetGeometryRef(0).GetPointCount() == 5]
+    wkbs = [bytes((ogr.ForceToMultiPolygon(g.Clone()) if multi else g).ExportToIsoWkb()) for g in squares]
+    assert len(set(map(len, wkbs))) == 1 and len(wkbs) > 2000
+    assert zone_rings._all_simple_rings(wkbs, 0) is not None
+    fast = rasterize.zone_runs(wkbs, small.geotransform)
+    monkeypatch.setattr(zone_rings, "_all_simple_rings", lambda zones, first: None)
+    slow = rasterize.zone_runs(wkbs, small.geotransform)
+    for column in ("zones", "rows", "starts", "ends", "pixel_counts"):
+        np.testing.assert_array_equal(getattr(fast, column), getattr(slow, column), err_msg=column)
+
+
 def test_one_ring_wkb_fast_path_reads_as_ogr(small):
     """Polygons and one-part MultiPolygons of one ring are read without parsing: the same runs as
     the general path (XDR, a hole, an open ring) gives for the same shapes."""

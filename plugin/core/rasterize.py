@@ -327,6 +327,22 @@ def _stack_pieces(part, first_row, counts, candidate):
         if bad_part[part[cand]].all():
             return None
         cand = cand[~bad_part[part[cand]]]
+    # parts whose candidates all cover the same rows (the two sides of a square or a pointy-top
+    # hexagon) have no end inside another's rows: one stack each, without the sort below
+    cand_part = part[cand]
+    if cand.size and bool(np.all(cand_part[1:] >= cand_part[:-1])):  # edges come part by part
+        first_of_part = np.flatnonzero(np.diff(cand_part, prepend=-1))
+        part_of = np.cumsum(np.diff(cand_part, prepend=-1) != 0) - 1
+        same = ((np.minimum.reduceat(top[cand], first_of_part) == np.maximum.reduceat(top[cand], first_of_part))
+                & (np.minimum.reduceat(bottom[cand], first_of_part)
+                   == np.maximum.reduceat(bottom[cand], first_of_part)))[part_of]
+        whole, cand = cand[same], cand[~same]
+    else:
+        whole = cand[:0]
+    stacked = np.zeros(candidate.size, dtype=bool)
+    stacked[whole] = True
+    if not cand.size:
+        return stacked, whole, first_row[whole], counts[whole]
     # cut at the candidates' ends strictly inside a candidate's rows
     cuts = np.unique(np.concatenate([key[cand] + top[cand], key[cand] + bottom[cand]]))
     lo = np.searchsorted(cuts, key[cand] + top[cand], side="right")
@@ -341,9 +357,9 @@ def _stack_pieces(part, first_row, counts, candidate):
     piece_key = key[piece_edge]
     piece_top = np.where(is_first, top[piece_edge], cuts[np.minimum(piece_lo - 1, cuts.size - 1)] - piece_key)
     piece_bottom = np.where(is_last, bottom[piece_edge], cuts[np.minimum(piece_lo, cuts.size - 1)] - piece_key)
-    stacked = np.zeros(candidate.size, dtype=bool)
     stacked[cand] = True
-    return stacked, piece_edge, piece_top + base, piece_bottom - piece_top
+    return (stacked, np.concatenate([whole, piece_edge]), np.concatenate([first_row[whole], piece_top + base]),
+            np.concatenate([counts[whole], piece_bottom - piece_top]))
 
 
 def _sort_key(major, rows, columns):

@@ -159,10 +159,14 @@ def _all_simple_rings(zones, first_zone):
     if (counts < 3).any() or (sizes != header + 16 * counts).any():
         return None
     # drop each zone's header bytes: what is left are its coordinates, zone after zone
-    delta = np.zeros(len(buffer) + 1, dtype=np.int8)
-    delta[offsets] = -1
-    delta[offsets + header] += 1
-    coordinates = data[: len(buffer)][np.cumsum(delta[:-1]) == 0]
+    if (sizes == sizes[0]).all() and (header == header[0]).all():
+        # zones of one size (the cells of a grid): a table, zone by row, cut past the header
+        coordinates = data[: len(buffer)].reshape(len(zones), -1)[:, header[0] :].ravel()
+    else:
+        delta = np.zeros(len(buffer) + 1, dtype=np.int8)
+        delta[offsets] = -1
+        delta[offsets + header] += 1
+        coordinates = data[: len(buffer)][np.cumsum(delta[:-1], dtype=np.int8) == 0]  # 0 or -1: int8 holds it
     points = coordinates.view("<f8").reshape(-1, 2).astype(np.float64)
     zone_index = np.arange(len(zones), dtype=SPAN_DTYPE)
     return points, counts.astype(SPAN_DTYPE), zone_index, zone_index + first_zone
