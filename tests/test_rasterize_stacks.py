@@ -20,7 +20,8 @@ def _xy(column, row):
 
 def _polygon(*rings):
     """A polygon from rings given in pixel coordinates (column, row)."""
-    text = ",".join("(" + ",".join(" ".join(map(repr, _xy(c, r))) for c, r in ring + ring[:1]) + ")"
+    # repr of a Python float (numpy 2 writes its own floats as np.float64(...))
+    text = ",".join("(" + ",".join(" ".join(repr(float(v)) for v in _xy(c, r)) for c, r in ring + ring[:1]) + ")"
                     for ring in rings)
     return ogr.CreateGeometryFromWkt(f"POLYGON({text})")
 
