@@ -53,7 +53,7 @@ def test_count_runs_equals_brute_force(code_count, width, spread):
 
 
 @pytest.mark.parametrize("code_count", [4, 16])
-@pytest.mark.parametrize("spread", [1, 1_000_003])
+@pytest.mark.parametrize("spread", [1, 100_003])
 def test_count_stacks_equals_brute_force(code_count, spread):
     """Stacks of runs (a run on each of `height` rows from its first), in any order, count the
     pixels of their rows; long ones cross transition counters' cuts."""
@@ -69,10 +69,12 @@ def test_count_stacks_equals_brute_force(code_count, spread):
     ends = np.minimum(starts + rng.choice([1, 2, 7, 300, 699], count), width)
     out = np.zeros((zone_ids.max() + 1, code_count), dtype=np.int64)
     block_counting.count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out)
-    expanded = intervals.expand_stacks(zone_ids, rows, heights, starts, ends)
+    present, local = np.unique(zone_ids, return_inverse=True)
+    expanded = intervals.expand_stacks(local, rows, heights, starts, ends)
     assert expanded[0].size == heights.sum() > count
-    expected = _brute_force(codes, code_count, *expanded, zone_ids.max() + 1)
-    np.testing.assert_array_equal(out, expected)
+    expected = _brute_force(codes, code_count, *expanded, present.size)
+    np.testing.assert_array_equal(out[present], expected)
+    assert out.sum() == expected.sum()  # nothing counted for an id not given
 
 
 def test_count_runs_long_runs_of_one_code():
