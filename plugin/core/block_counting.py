@@ -7,14 +7,15 @@ A block's pixels carry codes (block_reading.py): a class 0..3 or a transition 0.
   into 64-bit words, looked up two pixels at a time, and the words' prefix sums give every code's
   count over every run with two lookups a run; no per-pixel zone raster is ever built.
 
-Zone ids here are the caller's local ids (the zones present in its strip, compacted). The work
-and the temporaries of a block are proportional to the zones and runs in it, never to the spread
-of their ids: ids spread wider than the runs warrant are compacted first.
+Zone ids here are the caller's local ids (the zones present in its strip, compacted by
+compact_ids). The work and the temporaries of a block are proportional to the zones and runs in
+it, never to the spread of their ids: a window's runs are grouped by zone with a sort, and each
+zone's counts added once.
 """
 
 import numpy as np
 
-from .intervals import cut_long, owners
+from .intervals import cut_long, group_starts, owners, sort_by_key
 
 # zone ids spread at most this plus 4 per id (repeats counted) are compacted with a table of
 # the spread; wider ones with a sort (np.unique), so that no temporary grows with the spread
@@ -101,8 +102,8 @@ class PackedCodes:
 
 
 def compact_ids(zone_ids: np.ndarray):
-    """(the distinct ids, ascending; each id's index among them): the one compaction rule of the
-    strips and their windows."""
+    """(the distinct ids, ascending; each id's index among them): the strips' compaction of the
+    zones present in them."""
     low, high = int(zone_ids.min()), int(zone_ids.max())
     spread = high - low + 1
     if spread > DIRECT_SPAN + 4 * zone_ids.size:
@@ -118,17 +119,12 @@ def count_runs(codes, code_count, zone_ids, rows, heights, starts, ends, out):
     row, height, start, end in the coordinates of codes: the run start..end - 1 on each row of
     the stack), in any order; a zone's runs never overlap. Temporaries follow the runs, never the
     spread of the ids."""
-    width = codes.shape[1]
-    if zone_ids.size > 1 and np.any(zone_ids[1:] < zone_ids[:-1]):
-        order = np.argsort(zone_ids, kind="stable")
-        zone_ids, rows, heights, starts, ends = (column[order] for column in (zone_ids, rows, heights, starts, ends))
-    # a zone's stacks are consecutive from here on: one sum of its runs' counts
     if not zone_ids.size:
         return
-    new_zone = np.empty(zone_ids.size, dtype=bool)
-    new_zone[0] = True
-    np.not_equal(zone_ids[1:], zone_ids[:-1], out=new_zone[1:])
-    zone_firsts = np.flatnonzero(new_zone)
+    width = codes.shape[1]
+    zone_ids, rows, heights, starts, ends = sort_by_key(zone_ids, rows, heights, starts, ends)
+    # a zone's stacks are consecutive from here on: one sum of its runs' counts
+    zone_firsts = group_starts(zone_ids)
     flat_starts = rows.astype(np.int64) * width + starts
     lengths = ends - starts
     run_zone_firsts = zone_firsts

@@ -1,5 +1,6 @@
-"""Intervals and stacks of runs as numpy columns: items owned by counts, intervals cut at
-multiples or into short pieces, stacks of runs expanded row by row.
+"""Intervals and stacks of runs as numpy columns: items owned by counts, groups of equal values,
+columns sorted by a small key, intervals cut at multiples or into short pieces, stacks of runs
+expanded row by row.
 
 The scanline (rasterize.py), the row bands (run_bands.py), the strip plans (strip_plan.py) and
 the counting (block_counting.py) share these. numpy's repeat would do some of this in one call,
@@ -18,6 +19,24 @@ def owners(counts):
     marks = np.zeros(int(counts.sum()), dtype=np.intp)
     marks[firsts[1:]] = 1  # counts of at least 1: no two counts start together
     return np.cumsum(marks, out=marks), firsts
+
+
+def group_starts(values):
+    """The index of the first item of each stretch of equal consecutive values."""
+    new = np.ones(values.size, dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def sort_by_key(key, *columns):
+    """(key, *columns) reordered by ascending key, keeping the order of equal keys; as they are
+    when already in order. A key spanning less than 65,536 is sorted as uint16: numpy's stable
+    sort of those is a radix sort."""
+    if key.size < 2 or not np.any(key[1:] < key[:-1]):
+        return (key, *columns)
+    low, high = int(key.min()), int(key.max())
+    order = np.argsort((key - low).astype(np.uint16) if high - low < 65536 else key, kind="stable")
+    return tuple(column[order] for column in (key, *columns))
 
 
 def cut_at_multiples(starts, ends, unit, *carried):

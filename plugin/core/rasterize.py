@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import CiscError
-from .intervals import expand_stacks, owners
+from .intervals import expand_stacks, group_starts, owners
 from .zone_rings import (  # noqa: F401 (the readers of rings are imported from here too)
     SPAN_DTYPE,
     batch_rings,
@@ -330,9 +330,9 @@ def _stack_pieces(part, first_row, counts, candidate):
     # parts whose candidates all cover the same rows (the two sides of a square or a pointy-top
     # hexagon) have no end inside another's rows: one stack each, without the sort below
     cand_part = part[cand]
-    if cand.size and bool(np.all(cand_part[1:] >= cand_part[:-1])):  # edges come part by part
-        first_of_part = np.flatnonzero(np.diff(cand_part, prepend=-1))
-        part_of = np.cumsum(np.diff(cand_part, prepend=-1) != 0) - 1
+    if bool(np.all(cand_part[1:] >= cand_part[:-1])):  # edges come part by part
+        first_of_part = group_starts(cand_part)
+        part_of, _ = owners(np.diff(np.append(first_of_part, cand.size)))
         same = ((np.minimum.reduceat(top[cand], first_of_part) == np.maximum.reduceat(top[cand], first_of_part))
                 & (np.minimum.reduceat(bottom[cand], first_of_part)
                    == np.maximum.reduceat(bottom[cand], first_of_part)))[part_of]

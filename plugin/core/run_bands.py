@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .intervals import cut_at_multiples
+from .intervals import cut_at_multiples, group_starts, sort_by_key
 from .rasterize import SPAN_DTYPE, zone_batches
 
 
@@ -89,25 +89,16 @@ def _batch_bands(first, size, runs, band_rows):
     computed in the batch's thread."""
     zone_ids, rows, heights, starts, ends = runs
     # summed zone by zone (the stacks come by zone; a ufunc releases the GIL, bincount does not)
-    new_zone = np.ones(zone_ids.size, dtype=bool)
-    np.not_equal(zone_ids[1:], zone_ids[:-1], out=new_zone[1:])
-    zone_firsts = np.flatnonzero(new_zone)
+    zone_firsts = group_starts(zone_ids)
     pixels = np.zeros(size, dtype=np.int64)
     pixels[zone_ids[zone_firsts] - first] = np.add.reduceat((ends - starts).astype(np.int64) * heights, zone_firsts)
     # stacks cut at band edges, in rasterize's int32 (rows and heights stay below 2^31)
     band, rows, row_ends, zone_ids, starts, ends = cut_at_multiples(rows, rows + heights, band_rows, zone_ids,
                                                                      starts, ends)
-    runs = (zone_ids, rows, row_ends - rows, starts, ends)
-    low, high = int(band.min()), int(band.max())
-    if low != high:
-        # a stable sort of 16-bit integers is a radix sort
-        order = np.argsort((band - low).astype(np.uint16) if high - low < 65536 else band, kind="stable")
-        band = band[order]
-        runs = tuple(column[order] for column in runs)
-        del order
-    edges = np.flatnonzero(band[1:] != band[:-1]) + 1
+    band, *runs = sort_by_key(band, zone_ids, rows, row_ends - rows, starts, ends)
+    firsts = group_starts(band).tolist()
     pieces = []
-    for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), band.size]):
+    for lo, hi in zip(firsts, [*firsts[1:], band.size]):
         number = int(band[lo])
         pieces.append((number, _piece(first, runs, lo, hi, number * band_rows)))
     return pixels, pieces

@@ -240,13 +240,13 @@ class StatisticsRun:
         runs = window.runs
         stacks = plan.zone_ids[runs], plan.rows[runs], plan.heights[runs], plan.starts[runs], plan.ends[runs]
         if crossed.size < window.block_count:
-            keep = covering[stacks[3] // size - window.first_block] < 0  # runs are cut at block edges
-            stacks = tuple(column[keep] for column in stacks)
+            block = plan.starts[runs] // size - window.first_block  # runs are cut at block edges
+            stacks = tuple(column[covering[block] < 0] for column in stacks)
+        zone_ids, rows, heights, starts, ends = stacks
         # the pixels from the first to the last crossed block, in the runs' coordinates
         first = edges[crossed[0]]
         last = edges[crossed[-1] + 1]
         offset = window_col0 + first
-        zone_ids, rows, heights, starts, ends = stacks
         count_runs(codes[:, first:last], self.code_count, zone_ids, rows, heights, starts - offset, ends - offset,
                    strip_counts)
 

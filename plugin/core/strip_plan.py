@@ -20,7 +20,7 @@ from typing import Iterator
 import numpy as np
 
 from .block_counting import compact_ids
-from .intervals import cut_at_multiples
+from .intervals import cut_at_multiples, group_starts, sort_by_key
 
 # 4 blocks of 512 x 512 (1 Mpx): measured faster than 2 or 8, and its temporaries stay in cache
 BLOCKS_PER_WINDOW = 4
@@ -69,17 +69,12 @@ def plan_strip(zone_ids, rows, heights, starts, ends, row_start, height, size, c
     position = np.arange(blocks.size) - np.repeat(group_first, np.diff(np.append(group_first, blocks.size)))
     block_window = np.cumsum(position % BLOCKS_PER_WINDOW == 0) - 1
     covering = _covering_zones(zone_ids, heights, starts, ends, block_index, blocks, height, size, col0, col1)
-    # the runs grouped by window (their order within a window does not matter): a stable sort
-    # of small integers is a radix sort
-    window = block_window[block_index]
-    if np.any(window[1:] < window[:-1]):
-        order = np.argsort(window.astype(np.uint16) if block_window[-1] < 65536 else window, kind="stable")
-        zone_ids, rows, heights, starts, ends, window = (zone_ids[order], rows[order], heights[order],
-                                                         starts[order], ends[order], window[order])
-        del order
+    # the runs grouped by window (their order within a window does not matter)
+    window, zone_ids, rows, heights, starts, ends = sort_by_key(block_window[block_index], zone_ids, rows, heights,
+                                                               starts, ends)
     bounds = np.searchsorted(window, np.arange(block_window[-1] + 2)).tolist()
-    last_blocks = np.flatnonzero(np.diff(np.append(block_window, -1)) != 0)
-    first_blocks = np.append(0, last_blocks[:-1] + 1)
+    first_blocks = group_starts(block_window)
+    last_blocks = np.append(first_blocks[1:], block_window.size) - 1
     windows = [
         Window(int(blocks[first]), int(last - first + 1), slice(lo, hi), covering[first : last + 1])
         for first, last, lo, hi in zip(first_blocks.tolist(), last_blocks.tolist(), bounds[:-1], bounds[1:])
@@ -101,14 +96,8 @@ def _plan_without_covered_blocks(present, zone_ids, rows, heights, starts, ends,
     A window spans the blocks from its runs' first to their last."""
     span = BLOCKS_PER_WINDOW * size
     window, starts, ends, zone_ids, rows, heights = cut_at_multiples(starts, ends, span, zone_ids, rows, heights)
-    low, high = int(window.min()), int(window.max())
-    if np.any(window[1:] < window[:-1]):
-        # a stable sort of small integers is a radix sort
-        order = np.argsort((window - low).astype(np.uint16) if high - low < 65536 else window, kind="stable")
-        zone_ids, rows, heights, starts, ends, window = (zone_ids[order], rows[order], heights[order],
-                                                         starts[order], ends[order], window[order])
-        del order
-    firsts = np.flatnonzero(np.diff(window, prepend=window[0] - 1))
+    window, zone_ids, rows, heights, starts, ends = sort_by_key(window, zone_ids, rows, heights, starts, ends)
+    firsts = group_starts(window)
     bounds = np.append(firsts, window.size).tolist()
     first_blocks = (np.minimum.reduceat(starts, firsts) // size).tolist()
     last_blocks = ((np.maximum.reduceat(ends, firsts) - 1) // size).tolist()
