@@ -434,7 +434,7 @@ def write_report(bench: Bench, path: str, machine: dict) -> str:
         "(make_counties), GeoPackage in the rasters' CRS",
         f"- {big.width} x {big.height} = {_mpx(big.width * big.height)} cisc_2020.tif ({_size(big.cisc_2020):.1f} MB) "
         f"with its mask and {sizes['zones']} zones; on it, grids of zones (benchmarks/bench_grids.py): "
-        + ", ".join(f"{n:,} {k.split('_')[1]}" for k, n in getattr(bench, "grid_counts", {}).items()),
+        + ", ".join(f"{n:,} {k.split('_', 1)[1].replace('_', ' ')}" for k, n in getattr(bench, "grid_counts", {}).items()),
         bench_national.data_line(bench),
         f"- Data generation / cache check: {bench.generation_s:.0f} s; whole benchmark: {bench.total_s:.0f} s",
         "",

@@ -155,9 +155,9 @@ def test_batches_of_one_ring_zones_read_as_zone_by_zone(small, grid, monkeypatch
 
     wkbs = [bytes(ogr.ForceToMultiPolygon(g.Clone()).ExportToIsoWkb()) if i % 3 else bytes(g.ExportToIsoWkb())
             for i, g in enumerate(grid)]
-    assert zone_rings._all_simple_rings(wkbs[:256], 0) is not None
+    assert zone_rings._simple_ring_table(wkbs[:256])[0].all()
     fast = rasterize.zone_runs(wkbs, small.geotransform)
-    monkeypatch.setattr(zone_rings, "_all_simple_rings", lambda zones, first: None)
+    monkeypatch.setattr(zone_rings, "_simple_ring_table", lambda zones: None)
     monkeypatch.setattr(rasterize, "BATCH_BYTES", 3000)  # and in other batches: about 30 zones each
     slow = rasterize.zone_runs(wkbs, small.geotransform, threads=2)
     for column in ("zones", "rows", "starts", "ends", "pixel_counts"):
@@ -173,12 +173,47 @@ def test_batches_of_grid_cells_of_one_size_read_as_zone_by_zone(small, grid, mul
     squares = [g for g in grid if g.GetGeometryRef(0).GetPointCount() == 5]
     wkbs = [bytes((ogr.ForceToMultiPolygon(g.Clone()) if multi else g).ExportToIsoWkb()) for g in squares]
     assert len(set(map(len, wkbs))) == 1 and len(wkbs) > 2000
-    assert zone_rings._all_simple_rings(wkbs, 0) is not None
+    assert zone_rings._simple_ring_table(wkbs)[0].all()
     fast = rasterize.zone_runs(wkbs, small.geotransform)
-    monkeypatch.setattr(zone_rings, "_all_simple_rings", lambda zones, first: None)
+    monkeypatch.setattr(zone_rings, "_simple_ring_table", lambda zones: None)
     slow = rasterize.zone_runs(wkbs, small.geotransform)
     for column in ("zones", "rows", "starts", "ends", "pixel_counts"):
         np.testing.assert_array_equal(getattr(fast, column), getattr(slow, column), err_msg=column)
+
+
+def test_batches_mixing_one_ring_cells_and_other_zones(small, grid, monkeypatch):
+    """A fishnet clipped to a coastline: among one-ring cells, a few of two parts, one with a hole,
+    an OGR geometry, an empty zone and None. The one-ring cells are still read as a table and
+    still stack; the runs are those of every zone read alone, row by row, in zone order."""
+    from cisc_impervious.plugin.core import rasterize, zone_rings
+
+    squares = [g for g in grid if g.GetGeometryRef(0).GetPointCount() == 5]
+    wkbs = [bytes(ogr.ForceToMultiPolygon(g.Clone()).ExportToIsoWkb()) for g in squares]
+    for index in range(7, len(wkbs), 211):  # a second part: half a cell, half a cell below the cell
+        x0, x1, _, y1 = squares[index].GetEnvelope()
+        cell = ogr.ForceToMultiPolygon(squares[index].Clone())
+        cell.AddGeometry(ogr.CreateGeometryFromWkt(_square_wkt(x0, y1 - 1.5 * (x1 - x0), (x1 - x0) / 2)))
+        wkbs[index] = bytes(cell.ExportToIsoWkb())
+    x0, x1, _, y1 = squares[100].GetEnvelope()
+    hole = ogr.CreateGeometryFromWkt(_square_wkt(x0 + 30.0, y1 - 30.0, (x1 - x0) - 60.0))
+    wkbs[100] = bytes(squares[100].Difference(hole).ExportToIsoWkb())
+    wkbs[101] = squares[101].Clone()
+    wkbs[102] = None
+    wkbs[103] = bytes(ogr.Geometry(ogr.wkbMultiPolygon).ExportToIsoWkb())
+    which, _, _ = zone_rings._simple_ring_table(wkbs[:256])
+    assert which.sum() == 256 - 4 - 2 and not which[[7, 100, 101, 102, 103, 218]].any()
+    heights = np.concatenate([runs[2] for _, _, runs, _ in rasterize.zone_batches(wkbs, small.geotransform)[1]
+                              if runs is not None])
+    assert int(heights.max()) > 1  # the one-part cells stack beside the zones of two parts
+    fast = rasterize.zone_runs(wkbs, small.geotransform, threads=2)
+    monkeypatch.setattr(zone_rings, "_simple_ring_table", lambda zones: None)
+    monkeypatch.setattr(rasterize, "_stack_pieces", lambda *args: None)
+    slow = rasterize.zone_runs(wkbs, small.geotransform)
+    for column in ("zones", "rows", "starts", "ends", "pixel_counts"):
+        np.testing.assert_array_equal(getattr(fast, column), getattr(slow, column), err_msg=column)
+    assert fast.pixel_counts[7] > fast.pixel_counts[8] > 0  # a cell and a half
+    assert 0 < fast.pixel_counts[100] < fast.pixel_counts[99]
+    assert fast.pixel_counts[102] == fast.pixel_counts[103] == 0
 
 
 def test_one_ring_wkb_fast_path_reads_as_ogr(small):

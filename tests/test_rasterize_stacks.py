@@ -91,11 +91,16 @@ def test_which_shapes_stack():
     assert tallest["vertical and slanted sides"] == 1  # the long left side spans the slanted rows
 
 
-def test_multipolygon_zones_go_row_by_row(monkeypatch):
+def test_multipolygon_zones_go_row_by_row_beside_stacks(monkeypatch):
+    """A zone of several parts has them united row by row; a one-part zone of its batch still
+    stacks, and both get the runs they get alone."""
     zones = [_multipolygon().ExportToIsoWkb(), SHAPES["rectangle"].ExportToIsoWkb()]
-    assert int(_stack_heights(zones).max()) == 1  # the batch unites parts row by row
+    _, batches = rasterize.zone_batches(zones, GEOTRANSFORM)
+    [(_, _, (zone_ids, _, heights, _, _), _)] = list(batches)
+    assert zone_ids.tolist() == sorted(zone_ids.tolist())
+    assert int(heights[zone_ids == 0].max()) == 1 and int(heights[zone_ids == 1].max()) == 40
     assert _runs(zones, True, monkeypatch) == _runs(zones, False, monkeypatch)
-    assert int(_stack_heights(zones[1:]).max()) == 40
+    assert _runs(zones, True, monkeypatch)[4] == [_runs([zone], True, monkeypatch)[4][0] for zone in zones]
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import CiscError
-from .intervals import expand_stacks, group_starts, owners
+from .intervals import expand_stacks, group_starts, owners, sort_by_key
 from .zone_rings import (  # noqa: F401 (the readers of rings are imported from here too)
     SPAN_DTYPE,
     batch_rings,
@@ -199,16 +199,35 @@ def _batch_runs(zones, first_zone, geotransform):
     start = np.flatnonzero(is_edge)
     ax, ay, bx, by = px[start], py[start], px[start + 1], py[start + 1]
     edge_part = point_part[start]
+    edge_zone = part_zone[edge_part] - first_zone
+    # zones of several parts have their parts united row by row, the others stack: each kind goes
+    # in chunks of its own, so that a fishnet clipped to a coastline (a few cells of several parts
+    # among a million) still stacks
+    shared = part_zone[1:] == part_zone[:-1]
+    zone_of_many = np.zeros(len(zones), dtype=bool)
+    zone_of_many[part_zone[1:][shared] - first_zone] = True
+    edge_of_many = zone_of_many[edge_zone]
+    mixed = bool(edge_of_many.any()) and not bool(edge_of_many.all())
+    if mixed:  # the edges of one-part zones first, then the others, each in zone order
+        order = np.concatenate([np.flatnonzero(~edge_of_many), np.flatnonzero(edge_of_many)])
+        ax, ay, bx, by, edge_part, edge_zone = (column[order] for column in (ax, ay, bx, by, edge_part, edge_zone))
     # whole zones go into chunks of about CROSSINGS_PER_CHUNK crossings (edges come zone by zone)
-    edge_zone = part_zone[edge_part]
-    per_zone = np.bincount(edge_zone - first_zone, weights=_crossing_counts(ay, by), minlength=len(zones))
-    zone_chunk = (np.cumsum(per_zone) - per_zone) // CROSSINGS_PER_CHUNK
-    edge_chunk = zone_chunk[edge_zone - first_zone]
+    per_zone = np.bincount(edge_zone, weights=_crossing_counts(ay, by), minlength=len(zones))
+    zone_chunk = np.empty(len(zones), dtype=np.int64)
+    last_chunk = -1
+    for kind in (False, True) if mixed else (None,):
+        kind_zones = np.flatnonzero(zone_of_many == kind) if mixed else slice(None)
+        crossings = per_zone[kind_zones]
+        zone_chunk[kind_zones] = (np.cumsum(crossings) - crossings) // CROSSINGS_PER_CHUNK + last_chunk + 1
+        last_chunk = int(zone_chunk[kind_zones].max(initial=last_chunk))
+    edge_chunk = zone_chunk[edge_zone]
     bounds = np.concatenate([[0], np.flatnonzero(edge_chunk[1:] != edge_chunk[:-1]) + 1, [edge_chunk.size]])
     pieces = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         if hi > lo:
-            piece = _chunk_runs(ax[lo:hi], ay[lo:hi], bx[lo:hi], by[lo:hi], edge_part[lo:hi], part_zone)
+            # a chunk holds zones of one kind
+            piece = _chunk_runs(ax[lo:hi], ay[lo:hi], bx[lo:hi], by[lo:hi], edge_part[lo:hi], part_zone,
+                                one_part_zones=not zone_of_many[edge_zone[lo]])
             if piece is not None:
                 pieces.append(piece)
     if not pieces:
@@ -216,13 +235,16 @@ def _batch_runs(zones, first_zone, geotransform):
     # stored narrower (each piece before they are joined: half the bytes copied): pixel
     # coordinates are bounded by MAX_PIXEL_COORDINATE, zone indices by 2^31
     pieces = [tuple(column.astype(RUN_DTYPE) for column in piece) for piece in pieces]
-    return _concatenate(pieces), unmeasurable
+    runs = _concatenate(pieces)
+    if mixed:  # back in zone order: a zone's runs come from one chunk, so a stable sort keeps them in order
+        runs = sort_by_key(*runs)
+    return runs, unmeasurable
 
 
-def _chunk_runs(ax, ay, bx, by, edge_part, part_zone):
+def _chunk_runs(ax, ay, bx, by, edge_part, part_zone, one_part_zones):
     """Stacks of runs of the edges of whole zones, sorted by zone, first row and column; None if
-    there are none."""
-    one_part_zones = part_zone.size < 2 or bool(np.all(part_zone[1:] != part_zone[:-1]))
+    there are none. one_part_zones: the zones are all of one part (else all of several, whose
+    parts are united row by row)."""
     # the parts of a zone are united row by row: stacks only where every zone is one part
     parts, rows, heights, columns = _crossings(ax, ay, bx, by, edge_part, stacks=one_part_zones)
     if rows.size == 0:

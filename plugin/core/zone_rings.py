@@ -2,9 +2,10 @@
 
 The scanline (rasterize.py) takes a batch of zones as one array of points with the number of
 points of each ring, the polygon part of each ring and the zone of each part. The WKB of a
-Polygon or MultiPolygon is read without building OGR geometries; a batch whose zones are all one
-simple ring (grids of a million cells, most layers QGIS writes) is read with a few numpy
-operations for the whole batch. Anything else goes through OGR.
+Polygon or MultiPolygon is read without building OGR geometries; the zones of a batch that are one
+simple ring (grids of a million cells, most layers QGIS writes) are read with a few numpy
+operations for the whole batch, the others (several parts or rings) one at a time, and the rings
+put back in zone order. Anything else goes through OGR.
 """
 
 import struct
@@ -13,6 +14,7 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from .errors import CiscError
+from .intervals import owners
 from .wkb_coords import wkb_header
 
 SPAN_DTYPE = np.int64
@@ -137,49 +139,69 @@ def _simple_ring(zone):
     return zone[header:], count
 
 
-def _all_simple_rings(zones, first_zone):
-    """_batch_rings' arrays (before closing) when every zone of the batch is one simple ring
-    (bytes), read with a few numpy operations for the whole batch; else None."""
-    if not zones or not all(type(zone) is bytes for zone in zones):  # noqa: E721
+# the shortest WKB of one simple ring: a Polygon header, its point count and three points
+_SHORTEST_SIMPLE = len(_SIMPLE_POLYGON) + 4 + 48
+
+
+def _simple_ring_table(zones):
+    """The zones of a batch that are one simple ring (bytes, see _simple_ring), read with a few
+    numpy operations for the whole batch: (which zones they are, a bool per zone; their points
+    (n, 2), zone after zone; their point counts), or None when there are none."""
+    if all(type(zone) is bytes for zone in zones):  # noqa: E721 (the usual case: a C loop for the sizes)
+        sizes = np.fromiter(map(len, zones), dtype=np.int64, count=len(zones))
+    else:
+        sizes = np.fromiter((len(zone) if type(zone) is bytes else 0 for zone in zones),  # noqa: E721
+                            dtype=np.int64, count=len(zones))
+    chosen = np.flatnonzero(sizes >= _SHORTEST_SIMPLE)
+    if not chosen.size:
         return None
-    sizes = np.fromiter(map(len, zones), dtype=np.int64, count=len(zones))
-    if sizes.min() < len(_SIMPLE_POLYGON) + 4 + 48:  # a header and three points
-        return None
-    buffer = b"".join(zones)
+    buffer = b"".join(zones if chosen.size == len(zones) else [zones[index] for index in chosen.tolist()])
+    sizes = sizes[chosen]
     data = np.frombuffer(buffer + bytes(len(_SIMPLE_MULTIPOLYGON) + 4), dtype=np.uint8)
     offsets = np.cumsum(sizes) - sizes
     head = data[offsets[:, None] + np.arange(len(_SIMPLE_MULTIPOLYGON) + 4)]
     is_polygon = (head[:, :9] == np.frombuffer(_SIMPLE_POLYGON, np.uint8)).all(axis=1)
     is_multi = (head[:, :18] == np.frombuffer(_SIMPLE_MULTIPOLYGON, np.uint8)).all(axis=1)
-    if not (is_polygon | is_multi).all():
-        return None
     header = np.where(is_polygon, 13, 22)
-    count_bytes = head[np.arange(len(zones))[:, None], header[:, None] - 4 + np.arange(4)]
+    count_bytes = head[np.arange(chosen.size)[:, None], header[:, None] - 4 + np.arange(4)]
     counts = count_bytes.astype(np.int64) @ np.array([1, 1 << 8, 1 << 16, 1 << 24], dtype=np.int64)
-    if (counts < 3).any() or (sizes != header + 16 * counts).any():
+    simple = (is_polygon | is_multi) & (counts >= 3) & (sizes == header + 16 * counts)
+    if not simple.any():
         return None
-    # drop each zone's header bytes: what is left are its coordinates, zone after zone
-    if (sizes == sizes[0]).all() and (header == header[0]).all():
+    simple_sizes, simple_headers = sizes[simple], header[simple]
+    if (simple_sizes == simple_sizes[0]).all() and (simple_headers == simple_headers[0]).all():
         # zones of one size (the cells of a grid): a table, zone by row, cut past the header
-        coordinates = data[: len(buffer)].reshape(len(zones), -1)[:, header[0] :].ravel()
+        first, size = int(simple_headers[0]), int(simple_sizes[0])
+        # the simple zones come in stretches between the others (usually one stretch): each a table
+        edges = [0, *(np.flatnonzero(simple[1:] != simple[:-1]) + 1).tolist(), simple.size]
+        stretches = [data[offsets[lo] : offsets[lo] + (hi - lo) * size].reshape(hi - lo, size)[:, first:].ravel()
+                     for lo, hi in zip(edges[:-1], edges[1:]) if simple[lo]]
+        coordinates = stretches[0] if len(stretches) == 1 else np.concatenate(stretches)
     else:
+        # keep each simple zone's bytes past its header: its coordinates
         delta = np.zeros(len(buffer) + 1, dtype=np.int8)
-        delta[offsets] = -1
-        delta[offsets + header] += 1
-        coordinates = data[: len(buffer)][np.cumsum(delta[:-1], dtype=np.int8) == 0]  # 0 or -1: int8 holds it
+        delta[offsets[simple] + header[simple]] = 1
+        delta[offsets[simple] + sizes[simple]] = -1
+        coordinates = data[: len(buffer)][np.cumsum(delta[:-1], dtype=np.int8) == 1]  # 0 or 1: int8 holds it
     points = coordinates.view("<f8").reshape(-1, 2).astype(np.float64)
-    zone_index = np.arange(len(zones), dtype=SPAN_DTYPE)
-    return points, counts.astype(SPAN_DTYPE), zone_index, zone_index + first_zone
+    which = np.zeros(len(zones), dtype=bool)
+    which[chosen[simple]] = True
+    return which, points, counts[simple]
 
 
 def batch_rings(zones, first_zone):
     """Every ring of a batch of zones, closed, in zone order: (points (n, 2), points per ring,
     part of each ring, zone of each part)."""
-    simple = _all_simple_rings(zones, first_zone)
-    if simple is not None:
-        return _close_rings(*simple)
+    table = _simple_ring_table(zones)
+    if table is not None and table[0].all():
+        _, points, counts = table
+        zone_index = np.arange(len(zones), dtype=SPAN_DTYPE)
+        return _close_rings(points, counts.astype(SPAN_DTYPE), zone_index, zone_index + first_zone)
+    # the other zones (several rings or parts, other encodings) one at a time
+    others = range(len(zones)) if table is None else np.flatnonzero(~table[0]).tolist()
     chunks, lengths, ring_part, part_zone = [], [], [], []
-    for offset, zone in enumerate(zones):
+    for offset in others:
+        zone = zones[offset]
         simple = _simple_ring(zone)
         if simple is not None:
             chunks.append(simple[0])
@@ -200,10 +222,40 @@ def batch_rings(zones, first_zone):
     lengths = np.array(lengths, dtype=SPAN_DTYPE)
     ring_part = np.array(ring_part, dtype=SPAN_DTYPE)
     part_zone = np.array(part_zone, dtype=SPAN_DTYPE)
+    points = (np.frombuffer(b"".join(chunks), dtype="<f8").reshape(-1, 2).astype(np.float64) if chunks
+              else np.empty((0, 2)))
+    if table is not None:
+        which, table_points, table_counts = table
+        points, lengths, ring_part, part_zone = _merge_by_zone(
+            (table_points, table_counts.astype(SPAN_DTYPE), np.flatnonzero(which).astype(SPAN_DTYPE) + first_zone),
+            (points, lengths, ring_part, part_zone),
+        )
     if not lengths.size:
         return np.empty((0, 2)), lengths, ring_part, part_zone
-    points = np.frombuffer(b"".join(chunks), dtype="<f8").reshape(-1, 2).astype(np.float64)
     return _close_rings(points, lengths, ring_part, part_zone)
+
+
+def _merge_by_zone(simple, others):
+    """The rings of a batch's simple zones (points, point counts, zone of each: one ring, one
+    part each) and of its other zones (points, lengths, ring parts, part zones) in zone order."""
+    simple_points, simple_counts, simple_zones = simple
+    points, lengths, ring_part, part_zone = others
+    part_zone = np.concatenate([simple_zones, part_zone])
+    ring_part = np.concatenate([np.arange(simple_zones.size, dtype=SPAN_DTYPE), ring_part + simple_zones.size])
+    lengths = np.concatenate([simple_counts, lengths])
+    points = np.concatenate([simple_points, points])
+    # parts by zone, rings by their part's new place: both stable, so a zone's parts and a part's
+    # rings keep their order
+    part_order = np.argsort(part_zone, kind="stable")
+    part_place = np.empty_like(part_order)
+    part_place[part_order] = np.arange(part_order.size)
+    ring_part = part_place[ring_part].astype(SPAN_DTYPE)
+    ring_order = np.argsort(ring_part, kind="stable")
+    ring_firsts = np.cumsum(lengths) - lengths
+    lengths = lengths[ring_order]
+    owner, firsts = owners(lengths)
+    point_order = ring_firsts[ring_order][owner] + (np.arange(owner.size) - firsts[owner])
+    return points[point_order], lengths, ring_part[ring_order], part_zone[part_order]
 
 
 def _close_rings(points, lengths, ring_part, part_zone):
