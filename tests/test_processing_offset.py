@@ -334,6 +334,61 @@ def test_webmapoffset_points_with_z_inside_and_outside_china(provider, tmp_path)
     assert result["none"] is None or np.isnan(result["none"][:2]).all()  # still no geometry (or empty)
 
 
+def _points_layer(path, count):
+    """A GeoPackage of `count` points over Beijing in EPSG:4326."""
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = ds.CreateLayer("points", _wgs84(), ogr.wkbPoint)
+    layer.StartTransaction()
+    for index in range(count):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({116.0 + index * 1e-4} 39.9)"))
+        layer.CreateFeature(feature)
+    layer.CommitTransaction()
+    ds = None
+    return str(path)
+
+
+def test_webmapoffset_cancelled_or_failing_leaves_the_output_as_it_was(provider, tmp_path, monkeypatch):
+    """Cancelled after its first batch, or failing in its second, the conversion writes nothing:
+    an existing output keeps its bytes and no temporary file is left beside it."""
+    import processing
+
+    from cisc_impervious.plugin.processing import alg_web_map_offset
+    from tests.test_processing_errors import CancelOnProgress
+
+    points = _points_layer(tmp_path / "points.gpkg", 3 * alg_web_map_offset.BATCH_FEATURES)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "converted.gpkg"
+    processing.run("cisc:webmapoffset", {"ZONES": _points_layer(tmp_path / "old.gpkg", 5), "DIRECTION": 2,
+                                         "OUTPUT": str(out)})
+    before = out.read_bytes()
+    feedback = CancelOnProgress(10.0)
+    message = processing_error(processing.run, "cisc:webmapoffset",
+                               {"ZONES": points, "DIRECTION": 2, "OUTPUT": str(out)}, feedback=feedback)
+    assert "Cancelled: nothing was written" in message and feedback.isCanceled()
+    assert out.read_bytes() == before and [p.name for p in out_dir.iterdir()] == ["converted.gpkg"]
+    calls = []
+    original = alg_web_map_offset.map_many_wkb_xy
+
+    def failing_second_batch(wkbs, convert):
+        calls.append(len(wkbs))
+        if len(calls) == 2:
+            raise ValueError("a broken geometry")
+        return original(wkbs, convert)
+
+    monkeypatch.setattr(alg_web_map_offset, "map_many_wkb_xy", failing_second_batch)
+    message = processing_error(processing.run, "cisc:webmapoffset",
+                               {"ZONES": points, "DIRECTION": 2, "OUTPUT": str(out)})
+    assert "a broken geometry" in message and "points" in message
+    assert out.read_bytes() == before and [p.name for p in out_dir.iterdir()] == ["converted.gpkg"]
+    monkeypatch.undo()
+    processing.run("cisc:webmapoffset", {"ZONES": points, "DIRECTION": 2, "OUTPUT": str(out)})
+    converted = ogr.Open(str(out))
+    assert converted.GetLayer(0).GetFeatureCount() == 3 * alg_web_map_offset.BATCH_FEATURES
+    converted = None
+
+
 def test_webmapoffset_runs_in_a_model(provider, data, tmp_path):
     import processing
 

@@ -4,7 +4,6 @@ GCJ-02 (AMap/Gaode, Tencent, DataV GeoAtlas) and BD-09 (Baidu), to fix a layer o
 from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
-    QgsFeatureSink,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
@@ -18,6 +17,7 @@ from ..core.webmap_offset import OFFSET_BD09, OFFSET_GCJ02, ShiftSummary, forwar
 from ..core.wkb_coords import map_many_wkb_xy
 from ..toolbelt.i18n import tr
 from .base import CiscAlgorithm, check_outputs, raise_if_cancelled, refuse_offset_crs, source_label
+from .outputs import FeatureOutput
 
 # DIRECTION values: (offset system, True when converting to WGS84)
 DIRECTIONS = (
@@ -77,10 +77,6 @@ class WebMapOffsetAlgorithm(CiscAlgorithm):
         kind, to_wgs = DIRECTIONS[self.parameterAsEnum(parameters, self.DIRECTION, context)]
         refuse_offset_crs(kind, source.sourceCrs(), label)
         check_outputs(self, parameters, context, sources=(self.ZONES,), name=self.OUTPUT)
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, source.fields(), source.wkbType(),
-                                             source.sourceCrs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         summary = ShiftSummary()
 
         def convert(x, y):
@@ -93,16 +89,27 @@ class WebMapOffsetAlgorithm(CiscAlgorithm):
         total = source.featureCount()
         done = 0
         batch = []
-        iterator = source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks)
-        for feature in iterator:
-            batch.append(QgsFeature(feature))
-            if len(batch) >= BATCH_FEATURES:
-                done += self._write(batch, convert, sink, dest_id, label)
-                batch = []
-                raise_if_cancelled(feedback)
-                if total and total > 0:
-                    feedback.setProgress(100.0 * done / total)
-        done += self._write(batch, convert, sink, dest_id, label)
+        # written completely or not at all: a cancel or an error leaves no half-converted layer
+        # and an existing output as it was (outputs.py)
+        output = FeatureOutput(self, parameters, context, source.fields(), source.wkbType(), source.sourceCrs(),
+                               name=self.OUTPUT)
+        try:
+            iterator = source.getFeatures(QgsFeatureRequest(),
+                                          QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks)
+            for feature in iterator:
+                batch.append(QgsFeature(feature))
+                if len(batch) >= BATCH_FEATURES:
+                    done += self._write(batch, convert, output, label)
+                    batch = []
+                    raise_if_cancelled(feedback)
+                    if total and total > 0:
+                        feedback.setProgress(100.0 * done / total)
+            done += self._write(batch, convert, output, label)
+            raise_if_cancelled(feedback)
+            dest_id = output.commit()
+        except BaseException:
+            output.discard()
+            raise
         what = {(OFFSET_GCJ02, True): "GCJ-02 -> WGS84", (OFFSET_BD09, True): "BD-09 -> WGS84",
                 (OFFSET_GCJ02, False): "WGS84 -> GCJ-02", (OFFSET_BD09, False): "WGS84 -> BD-09"}[(kind, to_wgs)]
         feedback.pushInfo(
@@ -115,7 +122,7 @@ class WebMapOffsetAlgorithm(CiscAlgorithm):
         return {self.OUTPUT: dest_id}
 
     @staticmethod
-    def _write(batch, convert, sink, dest_id, label) -> int:
+    def _write(batch, convert, output, label) -> int:
         if not batch:
             return 0
         wkbs = []
@@ -133,8 +140,5 @@ class WebMapOffsetAlgorithm(CiscAlgorithm):
                 geometry = QgsGeometry()
                 geometry.fromWkb(wkb)
                 feature.setGeometry(geometry)
-            if not sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
-                raise QgsProcessingException(
-                    tr("Cannot write to {output}: {error}").format(output=dest_id, error=sink.lastError())
-                )
+        output.add_features(batch)
         return len(batch)
