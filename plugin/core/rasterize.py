@@ -211,16 +211,8 @@ def _batch_runs(zones, first_zone, geotransform):
     if mixed:  # the edges of one-part zones first, then the others, each in zone order
         order = np.concatenate([np.flatnonzero(~edge_of_many), np.flatnonzero(edge_of_many)])
         ax, ay, bx, by, edge_part, edge_zone = (column[order] for column in (ax, ay, bx, by, edge_part, edge_zone))
-    # whole zones go into chunks of about CROSSINGS_PER_CHUNK crossings (edges come zone by zone)
     per_zone = np.bincount(edge_zone, weights=_crossing_counts(ay, by), minlength=len(zones))
-    zone_chunk = np.empty(len(zones), dtype=np.int64)
-    last_chunk = -1
-    for kind in (False, True) if mixed else (None,):
-        kind_zones = np.flatnonzero(zone_of_many == kind) if mixed else slice(None)
-        crossings = per_zone[kind_zones]
-        zone_chunk[kind_zones] = (np.cumsum(crossings) - crossings) // CROSSINGS_PER_CHUNK + last_chunk + 1
-        last_chunk = int(zone_chunk[kind_zones].max(initial=last_chunk))
-    edge_chunk = zone_chunk[edge_zone]
+    edge_chunk = _zone_chunks(per_zone, zone_of_many if mixed else None)[edge_zone]
     bounds = np.concatenate([[0], np.flatnonzero(edge_chunk[1:] != edge_chunk[:-1]) + 1, [edge_chunk.size]])
     pieces = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
@@ -239,6 +231,21 @@ def _batch_runs(zones, first_zone, geotransform):
     if mixed:  # back in zone order: a zone's runs come from one chunk, so a stable sort keeps them in order
         runs = sort_by_key(*runs)
     return runs, unmeasurable
+
+
+def _zone_chunks(crossings, of_many=None):
+    """The chunk of each zone: whole zones in zone order, about CROSSINGS_PER_CHUNK crossings a
+    chunk (edges come zone by zone); with of_many, the one-part zones' chunks first, then those
+    of the zones of several parts, never the two kinds in one chunk."""
+    if of_many is None:
+        return (np.cumsum(crossings) - crossings) // CROSSINGS_PER_CHUNK
+    chunks = np.empty(crossings.size, dtype=np.int64)
+    first_chunk = 0
+    for kind in (~of_many, of_many):
+        kind_crossings = crossings[kind]
+        chunks[kind] = (np.cumsum(kind_crossings) - kind_crossings) // CROSSINGS_PER_CHUNK + first_chunk
+        first_chunk = int(chunks[kind].max(initial=first_chunk - 1)) + 1
+    return chunks
 
 
 def _chunk_runs(ax, ay, bx, by, edge_part, part_zone, one_part_zones):
