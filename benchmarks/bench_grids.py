@@ -1,5 +1,5 @@
 """Benchmark rows of grids of zones: 100,000 hexagons and 1,000,000 square 1 km cells, also
-clipped to a coastline.
+clipped to a coastline, and turned by a degree (timed only).
 
 Grids of zones (a 1 km fishnet, hexagons) over a province or the country are a common way to
 use CISC; they are compared with the 34 province-like zones on the same 1-billion-pixel raster
@@ -7,7 +7,9 @@ use CISC; they are compared with the 34 province-like zones on the same 1-billio
 100,000 zones at most 2x the 34-zone time, 1,000,000 zones at most 4x with a peak RSS under 1 GB.
 A fishnet clipped to a boundary has a few cells of two parts (land on both sides of an inlet)
 among its one-part cells; such cells once sent their whole batch through the slow paths (2x the
-time of the unclipped fishnet): the clipped fishnet is held to 1.25x the unclipped one.
+time of the unclipped fishnet): the clipped fishnet is held to 1.25x the unclipped one. A fishnet
+made in another projected CRS (UTM, Gauss-Krüger) lies turned in Albers: its cells have slanted
+sides, do not stack and go row by row; that row is timed, not judged (no target of issue 13).
 
 The grids are generated with numpy as WKB (no OGR geometry per cell) and written once, beside
 the raster, as GeoPackages in the raster's CRS (MultiPolygons, as QGIS writes most layers).
@@ -25,6 +27,7 @@ HEXAGONS = 100_000
 SQUARES_SIDE = 1000  # 1000 x 1000 cells of 1 km
 SQUARE_CELL_M = 1000.0
 CLIPPED_EVERY = 997  # one cell in this many of the clipped fishnet has two parts
+ROTATED_DEGREES = 1.0  # the rotated fishnet: a grid made in another projected CRS
 
 
 def _multipolygon_wkb(xs: np.ndarray, ys: np.ndarray) -> list:
@@ -69,6 +72,23 @@ def clipped_square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_
             parts.append(ring_header + ring.tobytes())
         wkbs[index] = b"\x01\x06\x00\x00\x00" + len(parts).to_bytes(4, "little") + b"".join(parts)
     return wkbs
+
+
+def rotated_square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_CELL_M,
+                         degrees: float = ROTATED_DEGREES) -> list:
+    """square_cells turned by `degrees` about their centre, as a 1 km grid made in UTM or
+    Gauss-Krüger lies in Albers: cells with slanted sides, which go row by row (no stacks)."""
+    wkbs = square_cells(bounds, side, cell)
+    count = len(wkbs)
+    table = np.frombuffer(b"".join(wkbs), dtype=np.uint8).reshape(count, -1)
+    points = table[:, 22:].copy().view("<f8").reshape(count, -1, 2)
+    centre = points.reshape(-1, 2).mean(axis=0)
+    angle = math.radians(degrees)
+    x, y = points[..., 0] - centre[0], points[..., 1] - centre[1]
+    points[..., 0] = centre[0] + x * math.cos(angle) - y * math.sin(angle)
+    points[..., 1] = centre[1] + x * math.sin(angle) + y * math.cos(angle)
+    rows = np.concatenate([table[:, :22], points.reshape(count, -1).view(np.uint8)], axis=1)
+    return [row.tobytes() for row in rows]
 
 
 def hexagons(bounds, count: int = HEXAGONS) -> list:
@@ -120,7 +140,7 @@ def write_wkb_zones(path: str, wkbs: list, crs_wkt: str, text_fields=(), texts=N
 
 def grid_zones_file(sample, kind: str, quick: bool = False, log=print) -> str:
     """The grid's GeoPackage beside the sample's rasters (kind "hexagons", "squares" or
-    "squares_clipped"); made once.
+    "squares_clipped", "squares_rotated"); made once.
     quick: a hundredth of the zones (the smoke test)."""
     path = Path(sample.folder) / f"zones_{kind}{'_quick' if quick else ''}.gpkg"
     if path.exists():
@@ -131,6 +151,8 @@ def grid_zones_file(sample, kind: str, quick: bool = False, log=print) -> str:
         wkbs = hexagons(bounds, HEXAGONS // 100 if quick else HEXAGONS)
     elif kind == "squares_clipped":
         wkbs = clipped_square_cells(bounds, SQUARES_SIDE // 10 if quick else SQUARES_SIDE)
+    elif kind == "squares_rotated":
+        wkbs = rotated_square_cells(bounds, SQUARES_SIDE // 10 if quick else SQUARES_SIDE)
     else:
         wkbs = square_cells(bounds, SQUARES_SIDE // 10 if quick else SQUARES_SIDE)
     return write_wkb_zones(str(path), wkbs, sample.crs_wkt)
@@ -142,17 +164,21 @@ GRID_ROWS = (("zonal_hexagons", "hexagons", 2.0), ("zonal_squares", "squares", 4
 GRID_MEMORY_MB = 1000.0  # the million zones' peak RSS bound
 # the clipped fishnet against the whole one: (key, kind, bound)
 CLIPPED_ROW = ("zonal_squares_clipped", "squares_clipped", 1.25)
+# timed, not judged (no target of issue 13): the fishnet turned by ROTATED_DEGREES
+ROTATED_ROW = ("zonal_squares_rotated", "squares_rotated", None)
 
 
 def measure_rows(bench, big, big_zones_key: str = "zonal_big"):
     """Time the grids on the big raster (masked zonal, as the 34-zone row big_zones_key)."""
     quick = bench.args.quick
     pixels = big.width * big.height
-    for key, kind, _ in (*GRID_ROWS, CLIPPED_ROW):
+    for key, kind, _ in (*GRID_ROWS, CLIPPED_ROW, ROTATED_ROW):
         path = grid_zones_file(big, kind, quick, log=bench_log)
         count = zone_count(path)
         what = {"hexagons": f"{count:,} hexagons", "squares": f"{count:,} square cells of 1 km",
-                "squares_clipped": f"{count:,} square cells of 1 km, one in {CLIPPED_EVERY} of two parts"}[kind]
+                "squares_clipped": f"{count:,} square cells of 1 km, one in {CLIPPED_EVERY} of two parts",
+                "squares_rotated": f"{count:,} square cells of 1 km turned by {ROTATED_DEGREES:g} degree "
+                                   "(not judged)"}[kind]
         bench.measure(key, f"cisc engine zonal, masked, {what}, {big.width} x {big.height}",
                       {"kind": "zonal", "raster": big.cisc_2020, "mask": big.valid_mask_2020, "zones": path},
                       pixels)

@@ -52,9 +52,9 @@ def test_engine_rows_have_times_and_memory(report, label):
 
 
 def test_grid_rows_are_timed_and_judged(report):
-    """100,000 hexagons and 1,000,000 square cells, whole and clipped, in `make bench`; a hundredth
+    """100,000 hexagons and 1,000,000 square cells, whole, clipped and turned, in `make bench`; a hundredth
     of them here."""
-    for kind in ("hexagons", "square cells of 1 km,", "of two parts"):
+    for kind in ("hexagons", "square cells of 1 km,", "of two parts", "turned by 1 degree"):
         line = next(line for line in report.splitlines() if kind in line and line.startswith("| cisc engine"))
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         assert float(cells[1]) > 0 and 20 < float(cells[5]) < 1000
