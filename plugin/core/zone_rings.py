@@ -117,36 +117,19 @@ def geometry_from_wkb(wkb) -> Optional[object]:
 
 
 # WKB of a one-ring 2D little-endian Polygon, and of a MultiPolygon of one such part (as QGIS
-# writes most layers): the header before the point count; the coordinates follow the count
+# writes most layers): the header before the point count; the coordinates follow the count. Such
+# a zone is "simple": _simple_ring_table reads a batch's simple zones without parsing them.
 _SIMPLE_POLYGON = b"\x01\x03\x00\x00\x00\x01\x00\x00\x00"
 _SIMPLE_MULTIPOLYGON = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00" + _SIMPLE_POLYGON
-
-
-def _simple_ring(zone):
-    """The coordinate bytes and point count of a zone whose WKB is one simple ring (see above),
-    else None: the common case read without parsing, for grids of a million cells."""
-    if type(zone) is not bytes:  # noqa: E721 (bytes exactly: memoryviews and others take the general path)
-        return None
-    if zone[:9] == _SIMPLE_POLYGON:
-        header = 13
-    elif zone[:18] == _SIMPLE_MULTIPOLYGON:
-        header = 22
-    else:
-        return None
-    count = int.from_bytes(zone[header - 4 : header], "little")
-    if count < 3 or len(zone) != header + 16 * count:
-        return None
-    return zone[header:], count
-
-
 # the shortest WKB of one simple ring: a Polygon header, its point count and three points
 _SHORTEST_SIMPLE = len(_SIMPLE_POLYGON) + 4 + 48
 
 
 def _simple_ring_table(zones):
-    """The zones of a batch that are one simple ring (bytes, see _simple_ring), read with a few
-    numpy operations for the whole batch: (which zones they are, a bool per zone; their points
-    (n, 2), zone after zone; their point counts), or None when there are none."""
+    """The zones of a batch that are one simple ring (bytes exactly, with a header above, at
+    least three points and nothing after them; memoryviews and others take the general path),
+    read with a few numpy operations for the whole batch: (which zones they are, a bool per zone;
+    their points (n, 2), zone after zone; their point counts), or None when there are none."""
     if all(type(zone) is bytes for zone in zones):  # noqa: E721 (the usual case: a C loop for the sizes)
         sizes = np.fromiter(map(len, zones), dtype=np.int64, count=len(zones))
     else:
@@ -197,20 +180,12 @@ def batch_rings(zones, first_zone):
         _, points, counts = table
         zone_index = np.arange(len(zones), dtype=SPAN_DTYPE)
         return _close_rings(points, counts.astype(SPAN_DTYPE), zone_index, zone_index + first_zone)
-    # the other zones (several rings or parts, other encodings) one at a time
+    # the other zones (several rings or parts, other encodings) one at a time, parsed
     others = range(len(zones)) if table is None else np.flatnonzero(~table[0]).tolist()
     chunks, lengths, ring_part, part_zone = [], [], [], []
     for offset in others:
-        zone = zones[offset]
-        simple = _simple_ring(zone)
-        if simple is not None:
-            chunks.append(simple[0])
-            lengths.append(simple[1])
-            ring_part.append(len(part_zone))
-            part_zone.append(first_zone + offset)
-            continue
         try:
-            parts = zone_polygon_rings(zone)
+            parts = zone_polygon_rings(zones[offset])
         except CiscError as exc:
             raise CiscError(f"Zone {first_zone + offset + 1}: {exc}") from None
         for part_rings in parts:
