@@ -46,6 +46,11 @@ def _multipolygon_wkb(xs: np.ndarray, ys: np.ndarray) -> list:
 def square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_CELL_M) -> list:
     """side x side square cells of `cell` metres centred on bounds (xmin, ymin, xmax, ymax): a
     fishnet that may reach beyond the raster (cells there hold invalid pixel centres)."""
+    return _multipolygon_wkb(*_square_rings(bounds, side, cell))
+
+
+def _square_rings(bounds, side: int, cell: float):
+    """square_cells' closed rings: xs, ys of shape (cells, 5)."""
     xmin, ymin, xmax, ymax = bounds
     x0 = (xmin + xmax) / 2 - side * cell / 2
     y0 = (ymin + ymax) / 2 + side * cell / 2
@@ -54,18 +59,18 @@ def square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_CELL_M) 
     top = y0 - row.ravel() * cell
     xs = np.stack([left, left + cell, left + cell, left, left], axis=1)
     ys = np.stack([top, top, top - cell, top - cell, top], axis=1)
-    return _multipolygon_wkb(xs, ys)
+    return xs, ys
 
 
 def clipped_square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_CELL_M,
                          every: int = CLIPPED_EVERY) -> list:
     """square_cells, with one cell in `every` clipped into two parts (a MultiPolygon of its left
     60 % and right 30 %: land both sides of a channel), the others untouched."""
-    wkbs = square_cells(bounds, side, cell)
+    xs, ys = _square_rings(bounds, side, cell)
+    wkbs = _multipolygon_wkb(xs, ys)
     ring_header = b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\x05\x00\x00\x00"
     for index in range(every // 2, len(wkbs), every):
-        points = np.frombuffer(wkbs[index], dtype="<f8", offset=22).reshape(-1, 2)
-        (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+        x0, x1, y0, y1 = xs[index].min(), xs[index].max(), ys[index].min(), ys[index].max()
         parts = []
         for left, right in ((x0, x0 + 0.6 * (x1 - x0)), (x0 + 0.7 * (x1 - x0), x1)):
             ring = np.array([[left, y1], [right, y1], [right, y0], [left, y0], [left, y1]], dtype="<f8")
@@ -78,17 +83,12 @@ def rotated_square_cells(bounds, side: int = SQUARES_SIDE, cell: float = SQUARE_
                          degrees: float = ROTATED_DEGREES) -> list:
     """square_cells turned by `degrees` about their centre, as a 1 km grid made in UTM or
     Gauss-Krüger lies in Albers: cells with slanted sides, which go row by row (no stacks)."""
-    wkbs = square_cells(bounds, side, cell)
-    count = len(wkbs)
-    table = np.frombuffer(b"".join(wkbs), dtype=np.uint8).reshape(count, -1)
-    points = table[:, 22:].copy().view("<f8").reshape(count, -1, 2)
-    centre = points.reshape(-1, 2).mean(axis=0)
+    xs, ys = _square_rings(bounds, side, cell)
+    centre_x, centre_y = xs.mean(), ys.mean()
     angle = math.radians(degrees)
-    x, y = points[..., 0] - centre[0], points[..., 1] - centre[1]
-    points[..., 0] = centre[0] + x * math.cos(angle) - y * math.sin(angle)
-    points[..., 1] = centre[1] + x * math.sin(angle) + y * math.cos(angle)
-    rows = np.concatenate([table[:, :22], points.reshape(count, -1).view(np.uint8)], axis=1)
-    return [row.tobytes() for row in rows]
+    x, y = xs - centre_x, ys - centre_y
+    return _multipolygon_wkb(centre_x + x * math.cos(angle) - y * math.sin(angle),
+                             centre_y + x * math.sin(angle) + y * math.cos(angle))
 
 
 def hexagons(bounds, count: int = HEXAGONS) -> list:
